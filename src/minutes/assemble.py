@@ -1,0 +1,126 @@
+"""Pure assembly: words get speakers by time overlap, then become utterances."""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+
+from minutes.language import ScriptConverter, text_language
+from minutes.types import Segment, Speaker, Turn, Utterance, Word
+
+# A pause longer than this ends an utterance even when the speaker does not change.
+MAX_PAUSE = 1.5
+# An utterance is cut at the next word boundary past this length (readability, subtitles).
+MAX_UTTERANCE = 30.0
+
+
+def speaker_for(start: float, end: float, turns: Sequence[Turn], starts: Sequence[float]) -> str:
+    """The speaker whose turns overlap [start, end] most; else the nearest turn's."""
+    if not turns:
+        return "SPEAKER_00"
+    overlap: dict[str, float] = defaultdict(float)
+    i = max(0, bisect.bisect_right(starts, end) - 1)
+    # Walk back over turns that may still reach into the word (turns are short).
+    k = i
+    while k >= 0 and turns[k].start > start - 60.0:
+        t = turns[k]
+        ov = min(end, t.end) - max(start, t.start)
+        if ov > 0:
+            overlap[t.speaker] += ov
+        k -= 1
+    if overlap:
+        return max(overlap.items(), key=lambda kv: kv[1])[0]
+    mid = (start + end) / 2
+    nearest = min(
+        turns[max(0, i - 1) : i + 2],
+        key=lambda t: 0.0 if t.start <= mid <= t.end else min(abs(t.start - mid), abs(t.end - mid)),
+    )
+    return nearest.speaker
+
+
+def assign_speakers(segments: Sequence[Segment], turns: Sequence[Turn]) -> list[Segment]:
+    """Segments whose words carry the speaker that overlaps them most."""
+    ordered = sorted(turns, key=lambda t: t.start)
+    starts = [t.start for t in ordered]
+    out = []
+    for s in segments:
+        words = tuple(
+            replace(w, speaker=speaker_for(w.start, w.end, ordered, starts)) for w in s.words
+        )
+        if not words:
+            words = (
+                Word(s.text, s.start, s.end, 1.0, speaker_for(s.start, s.end, ordered, starts)),
+            )
+        out.append(replace(s, words=words))
+    return out
+
+
+def _join(words: Sequence[Word]) -> str:
+    # faster-whisper words carry their own leading space where the language uses one.
+    return "".join(w.text for w in words).strip()
+
+
+def utterances(
+    segments: Sequence[Segment], converter: ScriptConverter | None = None
+) -> list[Utterance]:
+    """Consecutive words of one speaker and one segment language form an utterance.
+
+    Chinese text is converted to the chosen script, and each utterance's language is
+    decided from its text as well as the recogniser's language for its segment.
+    """
+    converter = converter or ScriptConverter("auto")
+    out: list[Utterance] = []
+    current: list[Word] = []
+    lang = ""
+    conf: list[float] = []
+
+    def close() -> None:
+        words = converter.convert_words(current)
+        text = _join(words)
+        if words and text:
+            out.append(
+                Utterance(
+                    id=f"u{len(out) + 1:04d}",
+                    start=words[0].start,
+                    end=words[-1].end,
+                    speaker=words[0].speaker or "SPEAKER_00",
+                    text=text,
+                    language=text_language(text, lang),
+                    words=words,
+                    confidence=sum(conf) / len(conf) if conf else 1.0,
+                )
+            )
+        current.clear()
+        conf.clear()
+
+    for seg in segments:
+        for w in seg.words:
+            if current and (
+                w.speaker != current[-1].speaker
+                or seg.language != lang
+                or w.start - current[-1].end > MAX_PAUSE
+                or (w.end - current[0].start > MAX_UTTERANCE and w.text.startswith(" "))
+            ):
+                close()
+            lang = seg.language
+            current.append(w)
+            conf.append(w.probability)
+    close()
+    return out
+
+
+def speakers_from(utts: Sequence[Utterance], turns: Sequence[Turn]) -> list[Speaker]:
+    """Speakers ordered by first appearance, with talk time from their turns."""
+    talk: dict[str, float] = defaultdict(float)
+    for t in turns:
+        talk[t.speaker] += t.duration
+    order: list[str] = []
+    for t in sorted(turns, key=lambda t: t.start):
+        if t.speaker not in order:
+            order.append(t.speaker)
+    for u in utts:
+        if u.speaker not in order:
+            order.append(u.speaker)
+    return [Speaker(id=s, name=f"Speaker {i + 1}", talk_time=talk[s]) for i, s in enumerate(order)]

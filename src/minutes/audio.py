@@ -1,0 +1,158 @@
+"""Decoding any container to 16 kHz mono float32, and reading it back in slices.
+
+Decoding is streamed with PyAV: packets are decoded and resampled one frame at a time.
+Long recordings are spilled to an unlinked temporary file and memory-mapped, so peak
+memory does not grow with the length of a meeting; stages read the slices they need.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from minutes.errors import AudioDecodeError, EmptyAudioError, InputError
+
+SAMPLE_RATE = 16_000
+# Above this many seconds decoded audio goes to a memory-mapped temporary file.
+SPILL_SECONDS = 300.0
+_SPILL_SAMPLES = int(SPILL_SECONDS * SAMPLE_RATE)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Audio:
+    """Mono float32 samples at 16 kHz. ``samples`` may be a read-only memory map."""
+
+    samples: np.ndarray
+    sample_rate: int = SAMPLE_RATE
+    source: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+    def slice(self, start: float, end: float) -> np.ndarray:
+        """A float32 copy of the samples between two times (clamped to the recording)."""
+        a = max(0, round(start * self.sample_rate))
+        b = min(len(self.samples), round(end * self.sample_rate))
+        return np.array(self.samples[a : max(a, b)], dtype=np.float32)
+
+    def blocks(self, seconds: float) -> Iterator[tuple[float, np.ndarray]]:
+        """Consecutive (start time, samples) blocks of at most ``seconds`` each."""
+        step = max(1, int(seconds * self.sample_rate))
+        for a in range(0, len(self.samples), step):
+            yield a / self.sample_rate, np.array(self.samples[a : a + step], dtype=np.float32)
+
+    @classmethod
+    def from_array(cls, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Audio:
+        """Wrap an in-memory signal, resampling it to 16 kHz mono when needed."""
+        x = np.asarray(samples, dtype=np.float32)
+        if x.ndim == 2:
+            x = x.mean(axis=0 if x.shape[0] < x.shape[1] else 1)
+        if sample_rate != SAMPLE_RATE:
+            from scipy.signal import resample_poly
+
+            g = np.gcd(int(sample_rate), SAMPLE_RATE)
+            x = resample_poly(x, SAMPLE_RATE // g, int(sample_rate) // g).astype(np.float32)
+        return cls(samples=x)
+
+
+class _Sink:
+    """Collects decoded chunks in memory, moving them to a temporary file once long."""
+
+    def __init__(self) -> None:
+        self._chunks: list[np.ndarray] = []
+        self.count = 0
+        self._file: BinaryIO | None = None
+
+    def add(self, chunk: np.ndarray) -> None:
+        self.count += len(chunk)
+        if self._file is None:
+            self._chunks.append(chunk)
+            if self.count > _SPILL_SAMPLES:
+                self._file = tempfile.TemporaryFile(prefix="minutes-audio-")  # noqa: SIM115
+                for c in self._chunks:
+                    self._file.write(c.tobytes())
+                self._chunks = []
+        else:
+            self._file.write(chunk.tobytes())
+
+    def finish(self) -> np.ndarray:
+        if self._file is None:
+            if not self._chunks:
+                return np.zeros(0, dtype=np.float32)
+            return np.concatenate(self._chunks)
+        self._file.flush()
+        # The file is already unlinked; the mapping keeps its pages alive until dropped.
+        mapped = np.memmap(self._file, dtype=np.float32, mode="r", shape=(self.count,))
+        self._file.close()
+        return mapped
+
+
+def decode(source: str | Path | BinaryIO, *, name: str | None = None) -> Audio:
+    """Decode a file path or binary stream of any common container/codec to :class:`Audio`.
+
+    Raises :class:`InputError` subclasses naming the input and the problem; a file that
+    breaks off part-way keeps what decoded and records a warning.
+    """
+    import av
+
+    label = name or (str(source) if isinstance(source, (str, Path)) else "upload")
+    opened = _check_path(source, label) if isinstance(source, (str, Path)) else source
+
+    try:
+        container = av.open(opened, mode="r", metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError, OSError) as e:
+        raise AudioDecodeError(
+            f"{label}: not a recording minutes can read ({_reason(e)}). "
+            "Use an audio or video file such as WAV, FLAC, MP3, M4A, OGG, WebM or MP4."
+        ) from e
+
+    warnings: list[str] = []
+    sink = _Sink()
+    with container:
+        if not container.streams.audio:
+            raise AudioDecodeError(f"{label}: the file has no audio track.")
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        try:
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    sink.add(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
+        except (av.FFmpegError, ValueError) as e:
+            if sink.count == 0:
+                raise AudioDecodeError(
+                    f"{label}: the audio is corrupt and could not be decoded ({_reason(e)})."
+                ) from e
+            warnings.append(
+                f"decoding stopped early at {sink.count / SAMPLE_RATE:.1f} s ({_reason(e)}); "
+                "the file looks truncated"
+            )
+        for out in resampler.resample(None):
+            sink.add(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
+
+    samples = sink.finish()
+    if len(samples) == 0:
+        raise EmptyAudioError(f"{label}: the recording contains no audio samples.")
+    return Audio(samples=samples, source=label, warnings=tuple(warnings))
+
+
+def _check_path(source: str | Path, label: str) -> str:
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{label}: no such file. Check the path and try again.")
+    if path.is_dir():
+        raise InputError(f"{label}: is a directory; pass one recording file.")
+    if path.stat().st_size == 0:
+        raise EmptyAudioError(f"{label}: the file is empty (0 bytes).")
+    return str(path)
+
+
+def _reason(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[0][:200]

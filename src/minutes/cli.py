@@ -1,0 +1,198 @@
+"""The ``minutes`` command line: transcribe, demo, models."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from minutes.errors import MinutesError
+
+app = typer.Typer(
+    name="minutes",
+    help="Private meeting transcription for Hong Kong: Cantonese, Mandarin and English.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+LanguageOpt = Annotated[str, typer.Option("--language", "-l", help="auto | yue | zh | en")]
+ModelOpt = Annotated[
+    str, typer.Option("--model", "-m", help="Registry name (see `minutes models`) or a local path")
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="Comma-separated: json,md,srt,vtt,rttm,txt or 'all'")
+]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Directory for the output files")]
+NumOpt = Annotated[
+    int | None, typer.Option("--num-speakers", "-n", help="Exact number of speakers, if known")
+]
+ScriptOpt = Annotated[
+    str, typer.Option("--script", help="Chinese script: hk (HK Traditional) | tw | cn | auto")
+]
+MinOpt = Annotated[int | None, typer.Option("--min-speakers", help="At least this many speakers")]
+MaxOpt = Annotated[int | None, typer.Option("--max-speakers", help="At most this many speakers")]
+
+
+def _offline() -> None:
+    # A run must never reach the network, even when a hub name is given.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _run(
+    meeting: str,
+    *,
+    language: str,
+    model: str,
+    formats: str,
+    out_dir: Path,
+    num_speakers: int | None,
+    min_speakers: int | None,
+    max_speakers: int | None,
+    script: str = "hk",
+) -> list[Path]:
+    from minutes.api import build_options
+    from minutes.formats import parse_formats, write_all
+    from minutes.pipeline import Pipeline
+    from minutes.progress import StageBars
+
+    fmts = parse_formats(formats)
+    options = build_options(
+        language=language,
+        model=model,
+        num_speakers=num_speakers,
+        min_speakers=min_speakers,
+        max_speakers=max_speakers,
+        script=script,
+    )
+    pipeline = Pipeline(options)
+    with StageBars(err) as bars:
+        transcript = pipeline.run_file(meeting, progress=bars)
+    for w in transcript.metadata.get("warnings", []):
+        err.print(f"[yellow]Note:[/] {w}")
+    paths = write_all(transcript, out_dir, Path(meeting).stem, fmts)
+    _summary(transcript)
+    for p in paths:
+        err.print(f"[green]Wrote[/] {p}")
+    return paths
+
+
+def _summary(transcript: object) -> None:
+    from minutes.formats.base import clock
+    from minutes.types import Transcript
+
+    assert isinstance(transcript, Transcript)
+    table = Table(title="Transcript", show_lines=False, expand=False)
+    table.add_column("time", style="dim", no_wrap=True)
+    table.add_column("speaker", style="bold")
+    table.add_column("lang", style="cyan")
+    table.add_column("text")
+    for u in transcript.utterances[:40]:
+        table.add_row(clock(u.start), transcript.speaker_name(u.speaker), u.language, u.text)
+    if len(transcript.utterances) > 40:
+        table.add_row("…", "", "", f"{len(transcript.utterances) - 40} more utterances")
+    out.print(table)
+
+
+@app.command()
+def transcribe(
+    meeting: Annotated[str, typer.Argument(help="Recording: any audio or video file")],
+    language: LanguageOpt = "auto",
+    model: ModelOpt = "base",
+    fmt: FormatOpt = "json,md,srt,vtt,rttm,txt",
+    out_dir: OutOpt = Path(),
+    num_speakers: NumOpt = None,
+    min_speakers: MinOpt = None,
+    max_speakers: MaxOpt = None,
+    script: ScriptOpt = "hk",
+) -> None:
+    """Transcribe a meeting: who said what, when, in which language."""
+    _run(
+        meeting,
+        language=language,
+        model=model,
+        formats=fmt,
+        out_dir=out_dir,
+        num_speakers=num_speakers,
+        min_speakers=min_speakers,
+        max_speakers=max_speakers,
+        script=script,
+    )
+
+
+@app.command()
+def demo(
+    meeting: Annotated[
+        str | None, typer.Argument(help="Your own recording; omit to generate a demo meeting")
+    ] = None,
+    out_dir: OutOpt = Path("demo-output"),
+    fmt: FormatOpt = "json,md,srt,vtt,rttm,txt",
+) -> None:
+    """Generate a short trilingual meeting with espeak-ng voices and transcribe it."""
+    source = meeting
+    if source is None:
+        from minutes.demo import DEMO_SCRIPT
+        from minutes.synth import render_meeting, write_wav
+
+        samples, ref = render_meeting(DEMO_SCRIPT)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        source = str(out_dir / "demo-meeting.wav")
+        write_wav(source, samples)
+        err.print(
+            f"Generated a {len(samples) / 16000:.0f}-second meeting with "
+            f"{len({r.speaker for r in ref})} speakers: {source}"
+        )
+    _run(
+        source,
+        language="auto",
+        model="base",
+        formats=fmt,
+        out_dir=out_dir,
+        num_speakers=None,
+        min_speakers=None,
+        max_speakers=None,
+    )
+
+
+@app.command()
+def models() -> None:
+    """List the models minutes can use on this machine, and where they are."""
+    from minutes.models import EMBEDDED, ModelRegistry
+
+    table = Table(title="Models")
+    for col in ("name", "kind", "status", "location", "description"):
+        table.add_column(col)
+    for name, kind, status, where in ModelRegistry().available():
+        desc = EMBEDDED[name].description if name in EMBEDDED else "local directory"
+        table.add_row(name, kind, status, where, desc)
+    out.print(table)
+    out.print(
+        "Any local CTranslate2 Whisper directory also works: --model /path/to/model. "
+        "Hub names (e.g. large-v3) work when already in the Hugging Face cache."
+    )
+
+
+def main() -> None:
+    """Entry point: run the app; turn our errors into one calm sentence and an exit code."""
+    _offline()
+    try:
+        app()
+    except MinutesError as e:
+        err.print(f"[red]Error:[/] {e}")
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        err.print("Interrupted; nothing was written.")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

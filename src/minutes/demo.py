@@ -1,0 +1,27 @@
+"""The demo meeting: a short trilingual Hong Kong meeting rendered with espeak-ng."""
+
+from __future__ import annotations
+
+from minutes.synth import Line, Voice
+
+# Distinct registers (a low male, a high female, a mid male) so voices are told apart.
+CHAIR = Voice("en+m3", rate=150, pitch=45)
+FINANCE = Voice("yue+f4", rate=140, pitch=85)
+OPS = Voice("cmn+m1", rate=145, pitch=10)
+
+DEMO_SCRIPT: tuple[Line, ...] = (
+    Line(
+        "Chair",
+        CHAIR,
+        "en",
+        "Good morning everyone. Let us start the budget meeting for next quarter.",
+    ),
+    Line("Finance", FINANCE, "yue", "早晨。我哋今日要傾下個季度嘅預算同埋人手安排。"),
+    Line("Operations", OPS, "zh", "我同意，我们需要在下个月之前完成新系统的测试。"),
+    Line("Chair", CHAIR, "en", "Thank you. Can finance send the revised budget by Friday?"),
+    Line("Finance", FINANCE, "yue", "冇問題，我星期五之前會將預算寄俾大家。"),
+    Line("Operations", OPS, "zh", "好的，测试报告我会在下周三提交。"),
+    Line(
+        "Chair", CHAIR, "en", "Great. We have decided to hire two more engineers. Meeting closed."
+    ),
+)

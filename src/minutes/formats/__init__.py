@@ -1,0 +1,62 @@
+"""Export formats: ``get_writer(fmt)`` and ``write_all``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from minutes.errors import OptionsError
+from minutes.formats.base import Writer, atomic_write_text
+from minutes.formats.writers import (
+    JsonWriter,
+    MarkdownWriter,
+    RttmWriter,
+    SrtWriter,
+    TextWriter,
+    VttWriter,
+)
+from minutes.types import Transcript
+
+WRITERS: dict[str, type[Writer]] = {
+    "json": JsonWriter,
+    "md": MarkdownWriter,
+    "srt": SrtWriter,
+    "vtt": VttWriter,
+    "rttm": RttmWriter,
+    "txt": TextWriter,
+}
+FORMATS = tuple(WRITERS)
+
+
+def get_writer(fmt: str) -> Writer:
+    """The writer for a format name (``json``, ``md``, ``srt``, ``vtt``, ``rttm``, ``txt``)."""
+    try:
+        return WRITERS[fmt.strip().lower()]()
+    except KeyError:
+        raise OptionsError(f"Unknown format {fmt!r}; choose from: {', '.join(FORMATS)}.") from None
+
+
+def parse_formats(spec: str) -> list[str]:
+    """``"json,srt"`` → ``["json", "srt"]``, validated; ``"all"`` means every format."""
+    if spec.strip().lower() == "all":
+        return list(FORMATS)
+    names = [s.strip().lower() for s in spec.split(",") if s.strip()]
+    if not names:
+        raise OptionsError("No output format given; use e.g. --format json,srt.")
+    for n in names:
+        get_writer(n)
+    return list(dict.fromkeys(names))
+
+
+def write_all(
+    transcript: Transcript, out_dir: Path, stem: str, formats: Iterable[str]
+) -> list[Path]:
+    """Render every format first, then write each atomically: nothing half-written."""
+    rendered = [(get_writer(f), f) for f in formats]
+    texts = [(out_dir / f"{stem}.{w.extension}", w.render(transcript)) for w, _ in rendered]
+    for path, text in texts:
+        atomic_write_text(path, text)
+    return [p for p, _ in texts]
+
+
+__all__ = ["FORMATS", "Writer", "get_writer", "parse_formats", "write_all"]

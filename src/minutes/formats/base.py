@@ -1,0 +1,56 @@
+"""Writer contract and atomic file writing."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from minutes.errors import OutputError
+from minutes.types import Transcript
+
+
+class Writer(Protocol):
+    extension: str
+
+    def render(self, transcript: Transcript) -> str:
+        """The whole document as text."""
+        ...
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place.
+
+    A crash or a full disk leaves either the old file or none, never half a file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(f"Could not write {path}: {e.strerror or e}.") from e
+
+
+def timestamp(seconds: float, sep: str = ",", hours: bool = True) -> str:
+    """``HH:MM:SS,mmm`` (SRT) or ``HH:MM:SS.mmm`` (VTT)."""
+    ms = max(0, round(seconds * 1000))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    if hours or h:
+        return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+    return f"{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def clock(seconds: float) -> str:
+    """``H:MM:SS`` for people reading a transcript."""
+    s = max(0, int(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

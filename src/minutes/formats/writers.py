@@ -1,0 +1,110 @@
+"""One small writer class per export format."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from minutes.formats.base import clock, timestamp
+from minutes.types import Transcript
+
+LANGUAGE_NAMES = {"yue": "Cantonese", "zh": "Mandarin", "en": "English", "mixed": "Mixed"}
+
+
+class JsonWriter:
+    """The versioned transcript schema (docs/schema.md)."""
+
+    extension = "json"
+
+    def render(self, transcript: Transcript) -> str:
+        return json.dumps(transcript.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+class TextWriter:
+    """One line per utterance: ``[H:MM:SS] Speaker: text``."""
+
+    extension = "txt"
+
+    def render(self, transcript: Transcript) -> str:
+        return "".join(
+            f"[{clock(u.start)}] {transcript.speaker_name(u.speaker)}: {u.text}\n"
+            for u in transcript.utterances
+        )
+
+
+class MarkdownWriter:
+    """A readable transcript with a header of speakers and languages."""
+
+    extension = "md"
+
+    def render(self, transcript: Transcript) -> str:
+        title = transcript.source.rsplit("/", 1)[-1] or "Meeting"
+        lines = [f"# Transcript: {_md(title)}", ""]
+        lines.append(f"- Duration: {clock(transcript.duration)}")
+        if transcript.language:
+            lang = LANGUAGE_NAMES.get(transcript.language, transcript.language)
+            lines.append(f"- Main language: {lang}")
+        if transcript.speakers:
+            talk = ", ".join(f"{_md(s.name)} ({clock(s.talk_time)})" for s in transcript.speakers)
+            lines.append(f"- Speakers: {talk}")
+        lines.append("")
+        for u in transcript.utterances:
+            name = _md(transcript.speaker_name(u.speaker))
+            lines.append(f"**{name}** [{clock(u.start)}] *{u.language}*  ")
+            lines.append(_md(u.text))
+            lines.append("")
+        return "\n".join(lines)
+
+
+class SrtWriter:
+    extension = "srt"
+
+    def render(self, transcript: Transcript) -> str:
+        blocks = []
+        for i, u in enumerate(transcript.utterances, 1):
+            name = transcript.speaker_name(u.speaker)
+            blocks.append(
+                f"{i}\n{timestamp(u.start)} --> {timestamp(u.end)}\n[{name}] {_one_line(u.text)}\n"
+            )
+        return "\n".join(blocks)
+
+
+class VttWriter:
+    extension = "vtt"
+
+    def render(self, transcript: Transcript) -> str:
+        out = ["WEBVTT", ""]
+        for u in transcript.utterances:
+            name = transcript.speaker_name(u.speaker).replace(">", "")
+            out.append(f"{timestamp(u.start, '.')} --> {timestamp(u.end, '.')}")
+            out.append(f"<v {name}>{_vtt(_one_line(u.text))}")
+            out.append("")
+        return "\n".join(out)
+
+
+class RttmWriter:
+    """NIST RTTM speaker turns (overlapping turns allowed), uri = input stem."""
+
+    extension = "rttm"
+
+    def render(self, transcript: Transcript) -> str:
+        uri = (
+            re.sub(r"\s+", "_", transcript.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]) or "meeting"
+        )
+        return "".join(
+            f"SPEAKER {uri} 1 {t.start:.3f} {t.duration:.3f} <NA> <NA> {t.speaker} <NA> <NA>\n"
+            for t in transcript.turns
+        )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _vtt(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md(text: str) -> str:
+    # Transcripts are untrusted: neutralise Markdown/HTML control characters.
+    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)

@@ -1,0 +1,126 @@
+"""Hong Kong language handling: language tags from text, and Chinese script control.
+
+Whisper models before v3 have no Cantonese token, so the audio alone cannot tell
+Cantonese from Mandarin; the written-Cantonese characters Whisper produces for
+Cantonese speech (嘅 咗 喺 哋 …) can. Script conversion uses OpenCC.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+from minutes.errors import OptionsError
+from minutes.types import Word
+
+SCRIPTS = ("hk", "tw", "cn", "auto")
+_OPENCC_CONFIG = {"hk": "s2hk", "tw": "s2tw", "cn": "t2s"}
+
+# Characters that occur in written Cantonese and (almost) never in standard written
+# Chinese. Both scripts are listed because the recogniser may emit either.
+CANTONESE_MARKERS = frozenset(
+    "嘅咗喺哋唔冇佢嘢啲咁嚟乜嘥睇噉嗰呢度諗啱攞俾畀揾搵冧嚿咩喎嘞啩囉噃咪吖嗱乸孖"
+    "㗎嘛嚡靚咪仲係冚唞瞓踎嗌"
+)
+# Markers so common in Mandarin too that alone they prove nothing.
+_WEAK_MARKERS = frozenset("呢度仲係咪嘛")
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]+")
+
+
+def cjk_count(text: str) -> int:
+    return len(_CJK.findall(text))
+
+
+def latin_words(text: str) -> int:
+    return len(_LATIN.findall(text))
+
+
+def cantonese_score(text: str) -> float:
+    """Share of CJK characters that are strong written-Cantonese markers."""
+    chars = _CJK.findall(text)
+    if not chars:
+        return 0.0
+    strong = sum(1 for c in chars if c in CANTONESE_MARKERS and c not in _WEAK_MARKERS)
+    weak = sum(1 for c in chars if c in _WEAK_MARKERS)
+    return (strong + 0.25 * weak) / len(chars)
+
+
+def text_language(text: str, audio_language: str) -> str:
+    """``yue`` | ``zh`` | ``en`` | ``mixed`` for a stretch of recognised text.
+
+    English is counted in words and Chinese in characters (one character is roughly a
+    third of an English word of speech time).
+    """
+    cjk = cjk_count(text)
+    latin = latin_words(text)
+    if cjk == 0 and latin == 0:
+        return audio_language
+    chinese_weight = cjk / 2.5
+    if latin and cjk and min(latin, chinese_weight) / max(latin, chinese_weight) >= 0.25:
+        return "mixed"
+    if latin > chinese_weight:
+        return "en"
+    if cantonese_score(text) >= 0.04 or audio_language == "yue":
+        return "yue"
+    return "zh"
+
+
+def validate_script(script: str) -> str:
+    if script not in SCRIPTS:
+        raise OptionsError(f"Unknown script {script!r}; use one of: {', '.join(SCRIPTS)}.")
+    return script
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptConverter:
+    """Converts Chinese text to one script (HK Traditional by default); Latin is untouched."""
+
+    script: str = "hk"
+
+    def __post_init__(self) -> None:
+        validate_script(self.script)
+
+    def convert(self, text: str) -> str:
+        if self.script == "auto" or not _CJK.search(text):
+            return text
+        return str(_converter(_OPENCC_CONFIG[self.script]).convert(text))
+
+    def convert_words(self, words: Sequence[Word]) -> tuple[Word, ...]:
+        """Convert a run of words with phrase context, keeping word boundaries.
+
+        The run is converted as one string (OpenCC's phrase tables need context, e.g.
+        头发 → 頭髮, not 頭發); when the conversion keeps its length, it is cut back
+        into the original words, otherwise each word is converted alone.
+        """
+        if self.script == "auto" or not any(_CJK.search(w.text) for w in words):
+            return tuple(words)
+        joined = "".join(w.text for w in words)
+        converted = self.convert(joined)
+        if len(converted) == len(joined):
+            out, pos = [], 0
+            for w in words:
+                out.append(replace(w, text=converted[pos : pos + len(w.text)]))
+                pos += len(w.text)
+            return tuple(out)
+        return tuple(replace(w, text=self.convert(w.text)) for w in words)
+
+
+@lru_cache(maxsize=4)
+def _converter(config: str) -> Any:
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def normalise_for_scoring(text: str, script: str = "cn") -> str:
+    """Text for CER/WER: one script, no punctuation, lower case, single spaces."""
+    text = ScriptConverter(script).convert(text) if script != "auto" else text
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(" " if unicodedata.category(c)[0] in "PS" else c for c in text)
+    return " ".join(text.split())

@@ -1,0 +1,154 @@
+"""The orchestrator: the only place that knows the order of stages.
+
+Used alike by the CLI, the server and the tests. It does no file or HTTP I/O of its
+own beyond decoding the input it is handed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from minutes import assemble
+from minutes.audio import Audio, decode
+from minutes.language import ScriptConverter
+from minutes.models import ModelRegistry
+from minutes.options import PipelineOptions
+from minutes.stages.asr_whisper import WhisperTranscriber
+from minutes.stages.base import Progress, no_progress
+from minutes.stages.diarize import EmbeddingDiarizer, speaker_id
+from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder
+from minutes.stages.vad_silero import SileroVad
+from minutes.types import Segment, SpeechRegion, Transcript, Turn, Utterance
+
+STAGES = ("decode", "vad", "asr", "embed", "assemble")
+
+
+@dataclass
+class Pipeline:
+    """Loads the stage engines once; ``run`` may then be called for many recordings."""
+
+    options: PipelineOptions = field(default_factory=PipelineOptions)
+    registry: ModelRegistry = field(default_factory=ModelRegistry)
+    _vad: SileroVad | None = field(default=None, init=False, repr=False)
+    _asr: WhisperTranscriber | None = field(default=None, init=False, repr=False)
+    _embedder: ResemblyzerEmbedder | None = field(default=None, init=False, repr=False)
+
+    # Engines are created lazily: nothing heavy happens until a recording arrives.
+    @property
+    def vad(self) -> SileroVad:
+        if self._vad is None:
+            self._vad = SileroVad(self.registry.vad_path(), self.options.vad)
+        return self._vad
+
+    @property
+    def asr(self) -> WhisperTranscriber:
+        if self._asr is None:
+            model_dir = self.registry.whisper_dir(self.options.asr.model)
+            self._asr = WhisperTranscriber(model_dir, self.options.asr)
+        return self._asr
+
+    @property
+    def embedder(self) -> ResemblyzerEmbedder:
+        if self._embedder is None:
+            self._embedder = ResemblyzerEmbedder(self.registry.speaker_encoder_path())
+        return self._embedder
+
+    def load(self) -> None:
+        """Load every engine now (e.g. at server start) instead of on first use."""
+        _ = self.vad, self.asr
+        if self.options.diarization:
+            _ = self.embedder
+
+    def run_file(
+        self,
+        source: str | Path | BinaryIO,
+        progress: Progress = no_progress,
+        name: str | None = None,
+    ) -> Transcript:
+        """Decode and transcribe one recording."""
+        progress("decode", 0.0, 1.0)
+        audio = decode(source, name=name)
+        progress("decode", 1.0, 1.0)
+        return self.run(audio, progress)
+
+    def run(self, audio: Audio, progress: Progress = no_progress) -> Transcript:
+        """Transcribe decoded audio: VAD, ASR, diarization, assembly."""
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        regions = self.vad.detect(audio, progress)
+        timings["vad"] = time.perf_counter() - t0
+
+        # Speakers first: the recogniser re-checks each speaker's stretch for its language.
+        t0 = time.perf_counter()
+        turns = self._diarize(audio, regions, progress)
+        timings["diarize"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        segments = self.asr.transcribe(audio, regions, progress, turns) if regions else []
+        timings["asr"] = time.perf_counter() - t0
+
+        progress("assemble", 0.0, 1.0)
+        attributed = assemble.assign_speakers(segments, turns)
+        utts = assemble.utterances(attributed, ScriptConverter(self.options.script))
+        speakers = assemble.speakers_from(utts, turns)
+        progress("assemble", 1.0, 1.0)
+        return Transcript(
+            utterances=tuple(utts),
+            turns=tuple(turns),
+            speakers=tuple(speakers),
+            duration=audio.duration,
+            language=main_language(utts),
+            source=audio.source,
+            model=self.options.asr.model,
+            metadata=self._metadata(audio, regions, segments, timings),
+        )
+
+    def _diarize(
+        self, audio: Audio, regions: Sequence[SpeechRegion], progress: Progress
+    ) -> list[Turn]:
+        if not regions:
+            return []
+        if not self.options.diarization or self.options.diarize.num_speakers == 1:
+            return [Turn(r.start, r.end, speaker_id(0)) for r in regions]
+        diarizer = EmbeddingDiarizer(self.embedder, self.options.diarize)
+        return diarizer.diarize(audio, regions, progress)
+
+    def _metadata(
+        self,
+        audio: Audio,
+        regions: Sequence[SpeechRegion],
+        segments: Sequence[Segment],
+        timings: dict[str, float],
+    ) -> dict[str, Any]:
+        speech = sum(r.duration for r in regions)
+        meta: dict[str, Any] = {
+            "speech_seconds": round(speech, 3),
+            "timings": {k: round(v, 3) for k, v in timings.items()},
+            "options": {
+                "language": self.options.asr.language,
+                "script": self.options.script,
+                "num_speakers": self.options.diarize.num_speakers,
+                "min_speakers": self.options.diarize.min_speakers,
+                "max_speakers": self.options.diarize.max_speakers,
+            },
+        }
+        if audio.warnings:
+            meta["warnings"] = list(audio.warnings)
+        if not segments:
+            meta.setdefault("warnings", []).append(
+                "no speech was recognised" if regions else "no speech was detected"
+            )
+        return meta
+
+
+def main_language(utterances: Sequence[Utterance]) -> str:
+    """The language with the most recognised speech time (``""`` when there is none)."""
+    share: dict[str, float] = {}
+    for u in utterances:
+        share[u.language] = share.get(u.language, 0.0) + u.end - u.start
+    return max(share, key=lambda k: share[k]) if share else ""
+

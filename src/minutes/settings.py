@@ -1,0 +1,30 @@
+"""Process-wide settings, read once from the environment (``MINUTES_*``) when asked for."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "minutes"
+
+
+def _default_data() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "minutes"
+
+
+class Settings(BaseSettings):
+    """Where minutes keeps assembled models and user data."""
+
+    model_config = SettingsConfigDict(env_prefix="MINUTES_", extra="ignore")
+
+    cache_dir: Path = Field(default_factory=_default_cache)
+    data_dir: Path = Field(default_factory=_default_data)
+    # Extra directories searched for model folders by name (``models/<name>/model.bin``).
+    model_dirs: list[Path] = Field(default_factory=list)
