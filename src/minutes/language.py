@@ -31,6 +31,10 @@ _WEAK_MARKERS = frozenset("呢度仲係咪嘛")
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]+")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+MIXED_RUN = 4
+_CJK_CLASS = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_CJK_SPACE = re.compile(f"(?<={_CJK_CLASS}) | (?={_CJK_CLASS})")
 
 
 def cjk_count(text: str) -> int:
@@ -51,20 +55,35 @@ def cantonese_score(text: str) -> float:
     return (strong + 0.25 * weak) / len(chars)
 
 
+def _longest_latin_run(text: str) -> int:
+    """Most consecutive Latin words with nothing Chinese between them."""
+    best = 0
+    for run in _CJK_RUN.split(text):
+        best = max(best, latin_words(run))
+    return best
+
+
+def _longest_cjk_run(text: str) -> int:
+    return max((len(m) for m in _CJK_RUN.findall(text)), default=0)
+
+
 def text_language(text: str, audio_language: str) -> str:
     """``yue`` | ``zh`` | ``en`` | ``mixed`` for a stretch of recognised text.
 
-    English is counted in words and Chinese in characters (one character is roughly a
-    third of an English word of speech time).
+    Hong Kong speech drops English terms into Chinese sentences all the time ("呢個
+    project 嘅 deadline"); that is still Cantonese. ``mixed`` means both languages carry
+    whole phrases: a run of four or more English words and one of four or more Chinese
+    characters.
     """
     cjk = cjk_count(text)
     latin = latin_words(text)
     if cjk == 0 and latin == 0:
         return audio_language
-    chinese_weight = cjk / 2.5
-    if latin and cjk and min(latin, chinese_weight) / max(latin, chinese_weight) >= 0.25:
+    if _longest_latin_run(text) >= MIXED_RUN and _longest_cjk_run(text) >= MIXED_RUN:
         return "mixed"
-    if latin > chinese_weight:
+    if latin >= cjk:
+        # Counting words against characters favours Chinese on purpose: a few English
+        # terms do not make a Cantonese sentence English.
         return "en"
     if cantonese_score(text) >= 0.04 or audio_language == "yue":
         return "yue"
@@ -123,4 +142,6 @@ def normalise_for_scoring(text: str, script: str = "cn") -> str:
     text = ScriptConverter(script).convert(text) if script != "auto" else text
     text = unicodedata.normalize("NFKC", text).lower()
     text = "".join(" " if unicodedata.category(c)[0] in "PS" else c for c in text)
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    # Spaces next to CJK carry no meaning and would count as characters in CER.
+    return _CJK_SPACE.sub("", text)

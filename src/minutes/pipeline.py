@@ -151,4 +151,3 @@ def main_language(utterances: Sequence[Utterance]) -> str:
     for u in utterances:
         share[u.language] = share.get(u.language, 0.0) + u.end - u.start
     return max(share, key=lambda k: share[k]) if share else ""
-

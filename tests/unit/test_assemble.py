@@ -1,0 +1,53 @@
+"""Words to speakers to utterances (pure functions, no models)."""
+
+from __future__ import annotations
+
+from minutes.assemble import assign_speakers, speakers_from, utterances
+from minutes.language import ScriptConverter
+from minutes.types import Segment, Turn, Word
+
+
+def seg(words: list[tuple[str, float, float]], language: str = "en") -> Segment:
+    ws = tuple(Word(t, a, b, 0.9) for t, a, b in words)
+    return Segment(ws[0].start, ws[-1].end, "".join(w.text for w in ws).strip(), language, ws)
+
+
+def test_words_follow_the_turns_inside_one_segment() -> None:
+    s = seg([(" Yes", 0.0, 0.4), (" indeed.", 0.4, 0.9), (" No", 1.0, 1.3), (" way.", 1.3, 1.6)])
+    turns = [Turn(0.0, 0.95, "SPEAKER_00"), Turn(0.95, 2.0, "SPEAKER_01")]
+    utts = utterances(assign_speakers([s], turns))
+    assert [(u.speaker, u.text) for u in utts] == [
+        ("SPEAKER_00", "Yes indeed."),
+        ("SPEAKER_01", "No way."),
+    ]
+    assert [u.id for u in utts] == ["u0001", "u0002"]
+
+
+def test_word_outside_every_turn_gets_the_nearest_speaker() -> None:
+    s = seg([(" Hello", 5.0, 5.5)])
+    turns = [Turn(0.0, 1.0, "SPEAKER_00"), Turn(5.6, 7.0, "SPEAKER_01")]
+    assert utterances(assign_speakers([s], turns))[0].speaker == "SPEAKER_01"
+
+
+def test_long_pause_splits_an_utterance() -> None:
+    s1 = seg([(" One.", 0.0, 0.5)])
+    s2 = seg([(" Two.", 4.0, 4.5)])
+    turns = [Turn(0.0, 5.0, "SPEAKER_00")]
+    assert len(utterances(assign_speakers([s1, s2], turns))) == 2
+
+
+def test_chinese_is_converted_with_phrase_context_and_tagged() -> None:
+    s = seg([("我哋", 0.0, 0.4), ("今日", 0.4, 0.8), ("讨论", 0.8, 1.2), ("头发", 1.2, 1.6)], "zh")
+    utts = utterances(assign_speakers([s], [Turn(0, 2, "SPEAKER_00")]), ScriptConverter("hk"))
+    assert utts[0].text == "我哋今日討論頭髮"
+    assert [w.text for w in utts[0].words] == ["我哋", "今日", "討論", "頭髮"]
+    assert utts[0].language == "yue"
+
+
+def test_talk_time_and_order() -> None:
+    turns = [Turn(0, 2, "SPEAKER_01"), Turn(2, 3, "SPEAKER_00"), Turn(3, 6, "SPEAKER_01")]
+    speakers = speakers_from([], turns)
+    assert [(s.id, s.name, s.talk_time) for s in speakers] == [
+        ("SPEAKER_01", "Speaker 1", 5.0),
+        ("SPEAKER_00", "Speaker 2", 1.0),
+    ]

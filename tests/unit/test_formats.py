@@ -1,0 +1,104 @@
+"""Writers: content of every format, atomic writes, hostile text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from minutes.errors import OptionsError
+from minutes.formats import FORMATS, get_writer, parse_formats, write_all
+from minutes.types import SCHEMA_VERSION, Speaker, Transcript, Turn, Utterance, Word
+
+
+@pytest.fixture
+def transcript() -> Transcript:
+    words = (
+        Word(" Hello", 1.0, 1.4, 0.9, "SPEAKER_00"),
+        Word(" there.", 1.4, 2.0, 0.8, "SPEAKER_00"),
+    )
+    return Transcript(
+        utterances=(
+            Utterance("u0001", 1.0, 2.0, "SPEAKER_00", "Hello there.", "en", words, 0.85),
+            Utterance("u0002", 3661.5, 3663.0, "SPEAKER_01", "好呀 <b>*ok*</b> --> 1", "yue"),
+        ),
+        turns=(Turn(1.0, 2.0, "SPEAKER_00"), Turn(1.8, 3663.0, "SPEAKER_01")),
+        speakers=(
+            Speaker("SPEAKER_00", "Chan Tai Man", 1.0),
+            Speaker("SPEAKER_01", "Speaker 2", 2.0),
+        ),
+        duration=3700.0,
+        language="en",
+        source="/x/board meeting.m4a",
+        model="base",
+    )
+
+
+def test_json_round_trip_and_whisperx_fields(transcript: Transcript) -> None:
+    data = json.loads(get_writer("json").render(transcript))
+    assert data["schema_version"] == SCHEMA_VERSION
+    seg = data["segments"][0]
+    assert {"id", "start", "end", "text", "speaker", "language", "words"} <= seg.keys()
+    assert seg["words"][0] == {
+        "word": " Hello",
+        "start": 1.0,
+        "end": 1.4,
+        "score": 0.9,
+        "speaker": "SPEAKER_00",
+    }
+    assert Transcript.from_dict(data) == transcript
+
+
+def test_srt(transcript: Transcript) -> None:
+    srt = get_writer("srt").render(transcript)
+    assert srt.startswith("1\n00:00:01,000 --> 00:00:02,000\n[Chan Tai Man] Hello there.\n")
+    assert "01:01:01,500 --> 01:01:03,000" in srt
+
+
+def test_vtt_escapes_markup(transcript: Transcript) -> None:
+    vtt = get_writer("vtt").render(transcript)
+    assert vtt.startswith("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Chan Tai Man>Hello there.")
+    assert "&lt;b&gt;" in vtt
+    assert "<b>" not in vtt
+
+
+def test_rttm_keeps_overlap(transcript: Transcript) -> None:
+    lines = get_writer("rttm").render(transcript).splitlines()
+    assert lines[0] == "SPEAKER board_meeting 1 1.000 1.000 <NA> <NA> SPEAKER_00 <NA> <NA>"
+    assert len(lines) == 2
+
+
+def test_markdown_neutralises_markup(transcript: Transcript) -> None:
+    md = get_writer("md").render(transcript)
+    assert "**Chan Tai Man** [0:00:01] *en*" in md
+    assert "\\<b\\>" in md
+    assert "\\*ok\\*" in md
+
+
+def test_txt(transcript: Transcript) -> None:
+    assert (
+        get_writer("txt").render(transcript).splitlines()[0]
+        == "[0:00:01] Chan Tai Man: Hello there."
+    )
+
+
+def test_write_all_is_atomic_and_complete(tmp_path: Path, transcript: Transcript) -> None:
+    paths = write_all(transcript, tmp_path / "out", "會議 1", FORMATS)
+    assert sorted(p.name for p in paths) == sorted(f"會議 1.{f}" for f in FORMATS)
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_unknown_format() -> None:
+    with pytest.raises(OptionsError, match="docx2"):
+        parse_formats("json,docx2")
+    assert parse_formats("all") == list(FORMATS)
+    assert parse_formats(" SRT , json,srt") == ["srt", "json"]
+
+
+def test_from_dict_rejects_other_major_versions(transcript: Transcript) -> None:
+    from minutes.errors import InputError
+
+    data = transcript.to_dict() | {"schema_version": "2.0"}
+    with pytest.raises(InputError, match="schema version"):
+        Transcript.from_dict(data)

@@ -1,0 +1,39 @@
+"""Region finding from Silero probabilities (synthetic probability tracks)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minutes.options import VadOptions
+from minutes.stages.vad_silero import FRAME, regions_from_probabilities
+
+
+def track(*spans: tuple[float, float], total: float = 20.0) -> np.ndarray:
+    p = np.full(int(total / FRAME), 0.02, dtype=np.float32)
+    for a, b in spans:
+        p[int(a / FRAME) : int(b / FRAME)] = 0.9
+    return p
+
+
+def test_two_utterances_with_a_long_pause() -> None:
+    opts = VadOptions(pad=0.0)
+    r = regions_from_probabilities(track((1, 3), (6, 8)), 20.0, opts)
+    assert [(round(x.start, 1), round(x.end, 1)) for x in r] == [(1.0, 3.0), (6.0, 8.0)]
+
+
+def test_short_pause_is_bridged() -> None:
+    opts = VadOptions(pad=0.0, min_silence=1.0)
+    r = regions_from_probabilities(track((1, 3), (3.5, 5)), 20.0, opts)
+    assert len(r) == 1
+    assert r[0].start == np.float32(1.0) or abs(r[0].start - 1.0) < 0.05
+
+
+def test_clicks_are_dropped_and_padding_is_clamped() -> None:
+    opts = VadOptions(pad=0.5, min_speech=0.2)
+    r = regions_from_probabilities(track((0.1, 2), (10, 10.1)), 5.0, opts)
+    assert len(r) == 1
+    assert r[0].start == 0.0
+
+
+def test_silence_has_no_regions() -> None:
+    assert regions_from_probabilities(track(), 20.0, VadOptions()) == []
