@@ -62,10 +62,12 @@ def _run(
 ) -> list[Path]:
     from minutes.api import build_options
     from minutes.formats import parse_formats, write_all
+    from minutes.formats.base import prepare_output_dir
     from minutes.pipeline import Pipeline
     from minutes.progress import StageBars
 
     fmts = parse_formats(formats)
+    prepare_output_dir(out_dir)
     options = build_options(
         language=language,
         model=model,

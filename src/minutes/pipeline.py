@@ -70,6 +70,7 @@ class Pipeline:
         name: str | None = None,
     ) -> Transcript:
         """Decode and transcribe one recording."""
+        _ = self.asr  # a missing or broken model fails now, before any decoding work
         progress("decode", 0.0, 1.0)
         audio = decode(source, name=name)
         progress("decode", 1.0, 1.0)

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from media import encode, tone
 from minutes.audio import SAMPLE_RATE, Audio, decode
 from minutes.errors import AudioDecodeError, EmptyAudioError, InputError
+
+from media import encode, tone
 
 
 @pytest.mark.parametrize("suffix", [".wav", ".flac", ".mp3", ".m4a", ".ogg", ".webm", ".mp4"])

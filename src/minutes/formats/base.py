@@ -25,7 +25,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     A crash or a full disk leaves either the old file or none, never half a file.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    prepare_output_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
@@ -37,6 +37,20 @@ def atomic_write_text(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise OutputError(f"Could not write {path}: {e.strerror or e}.") from e
+
+
+def prepare_output_dir(directory: Path) -> Path:
+    """Create ``directory`` if needed and prove it is writable, before any long work."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as e:
+        raise OutputError(
+            f"Cannot write to the output directory {directory}: {e.strerror or e}. "
+            "Choose another with --out."
+        ) from e
+    return directory
 
 
 def timestamp(seconds: float, sep: str = ",", hours: bool = True) -> str:

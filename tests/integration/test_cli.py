@@ -1,0 +1,158 @@
+"""The `minutes` command as users run it: outputs, and calm errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from media import encode, tone
+
+pytestmark = pytest.mark.models
+
+
+def run_cli(*args: str, cache: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"MINUTES_CACHE_DIR": str(cache), "COLUMNS": "120"}
+    return subprocess.run(
+        [sys.executable, "-m", "minutes.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+        check=False,
+    )
+
+
+def assert_calm(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    for f in fragments:
+        assert f in result.stderr, result.stderr
+
+
+def test_transcribe_writes_every_format(
+    tmp_path: Path, english_meeting_wav: Path, model_cache: Path
+) -> None:
+    out = tmp_path / "out dir"
+    r = run_cli(
+        "transcribe",
+        str(english_meeting_wav),
+        "--out",
+        str(out),
+        "--format",
+        "all",
+        cache=model_cache,
+    )
+    assert r.returncode == 0, r.stderr
+    stem = english_meeting_wav.stem
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(f"{stem}.{e}" for e in ("json", "md", "srt", "vtt", "rttm", "txt"))
+    data = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
+    assert data["segments"]
+    assert "budget" in (out / f"{stem}.srt").read_text(encoding="utf-8").lower()
+    assert "Recognising speech" in r.stderr  # the progress bars were shown
+
+
+def test_language_and_speaker_options(
+    tmp_path: Path, english_meeting_wav: Path, model_cache: Path
+) -> None:
+    r = run_cli(
+        "transcribe",
+        str(english_meeting_wav),
+        "-l",
+        "en",
+        "-n",
+        "2",
+        "-f",
+        "json",
+        "-o",
+        str(tmp_path),
+        cache=model_cache,
+    )
+    assert r.returncode == 0, r.stderr
+    data = json.loads((tmp_path / f"{english_meeting_wav.stem}.json").read_text(encoding="utf-8"))
+    assert len({s["speaker"] for s in data["segments"]}) <= 2
+    assert data["metadata"]["options"]["num_speakers"] == 2
+
+
+@pytest.mark.parametrize(
+    ("make", "fragments"),
+    [
+        (lambda d: d / "missing.wav", ["no such file"]),
+        (lambda d: d, ["directory"]),
+        (lambda d: _write(d / "notes.m4a", b"not audio at all " * 100), ["not a recording"]),
+        (lambda d: _write(d / "empty.wav", b""), ["empty"]),
+    ],
+)
+def test_bad_input_is_one_clear_sentence(
+    tmp_path: Path, model_cache: Path, make, fragments
+) -> None:
+    out = tmp_path / "out"
+    r = run_cli("transcribe", str(make(tmp_path)), "-o", str(out), cache=model_cache)
+    assert_calm(r, *fragments)
+    assert not out.exists() or not list(out.iterdir())  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--language", "fr"], "Unknown language"),
+        (["--num-speakers", "0"], "num-speakers"),
+        (["--format", "pdf"], "Unknown format"),
+        (["--model", "large-v3"], "not on this machine"),
+        (["--script", "xx"], "Unknown script"),
+    ],
+)
+def test_bad_options(tmp_path: Path, model_cache: Path, args: list[str], fragment: str) -> None:
+    wav = encode(tmp_path / "a.wav", tone(1.0))
+    r = run_cli("transcribe", str(wav), "-o", str(tmp_path / "out"), *args, cache=model_cache)
+    assert_calm(r, fragment)
+    assert r.returncode == 2 or fragment == "not on this machine"
+
+
+def test_unwritable_output(tmp_path: Path, model_cache: Path) -> None:
+    wav = encode(tmp_path / "a.wav", tone(1.0))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = run_cli("transcribe", str(wav), "-o", str(blocker / "sub"), cache=model_cache)
+    assert_calm(r)
+
+
+def test_models_lists_embedded_models(model_cache: Path) -> None:
+    r = run_cli("models", cache=model_cache)
+    assert r.returncode == 0, r.stderr
+    for name in ("base", "tiny.en", "silero-vad", "resemblyzer"):
+        assert name in r.stdout
+
+
+def test_three_hour_recording(tmp_path: Path, model_cache: Path, espeak) -> None:
+    """A long file decodes streamed and finishes; here mostly silence to keep it quick."""
+    from minutes.synth import Voice
+
+    speech = espeak.speak("The meeting is adjourned until next week.", Voice("en"))
+    rate = 8000  # telephone rate, mono: 3 hours is ~170 MB of 16-bit PCM
+    x = np.zeros(3 * 3600 * rate, dtype=np.float32)
+    from scipy.signal import resample_poly
+
+    clip = resample_poly(speech, 1, 2).astype(np.float32)
+    at = (3 * 3600 - 60) * rate
+    x[at : at + len(clip)] = clip
+    path = encode(tmp_path / "long.flac", x, sample_rate=rate)
+    del x
+    r = run_cli("transcribe", str(path), "-f", "json", "-o", str(tmp_path), cache=model_cache)
+    assert r.returncode == 0, r.stderr
+    data = json.loads((tmp_path / "long.json").read_text())
+    assert data["duration"] == pytest.approx(3 * 3600, abs=1)
+    assert "next week" in " ".join(s["text"] for s in data["segments"]).lower()
+    assert data["segments"][0]["start"] > 3 * 3600 - 70
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path

@@ -1,0 +1,64 @@
+"""Real recordings from ../shared/data (fail in CI when missing, skip elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jiwer
+import pytest
+
+from minutes.audio import decode
+from minutes.language import cjk_count, normalise_for_scoring
+
+pytestmark = [pytest.mark.models, pytest.mark.shared_data]
+
+AMI = "diarization/pyannote-audio/tests_data"
+
+
+def test_jfk(pipeline, shared_data: Path) -> None:
+    t = pipeline.run_file(shared_data / "en/openai-whisper/jfk.flac")
+    ref = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+    assert jiwer.wer(normalise_for_scoring(ref), normalise_for_scoring(t.text)) < 0.1
+    assert t.language == "en"
+    assert len(t.speakers) == 1
+
+
+def test_cantonese_clip_in_hk_script(pipeline, shared_data: Path) -> None:
+    clip = shared_data / "yue/WenetSpeech-Yue/230636120099_7mx8A_25_13800.wav"
+    ref = "如果东边道建成咁丹东呢就会成为最近嘅出海港同埋经过哈大线出海相比绥分河则会减少运渠三百五十六公里"
+    t = pipeline.run_file(clip)
+    assert cjk_count(t.text) > 20
+    assert t.language in {"yue", "zh"}
+    # Default script is HK Traditional: the simplified forms are gone.
+    assert "东" not in t.text
+    assert "東" in t.text
+    cer = jiwer.cer(normalise_for_scoring(ref), normalise_for_scoring(t.text))
+    assert cer < 0.6, (cer, t.text)
+
+
+def test_non_ascii_file_name(shared_data: Path) -> None:
+    audio = decode(shared_data / AMI / "trñ00.wav")
+    assert audio.duration == pytest.approx(30.0, abs=0.1)
+
+
+def test_ami_diarization_error_rate(pipeline, shared_data: Path) -> None:
+    """DER (collar 0.25 s, overlap scored) over the 12 AMI excerpts stays under 35 %."""
+    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    ref: dict[str, Annotation] = {}
+    for name in ("debug.development.rttm", "debug.train.rttm"):
+        for line in (shared_data / AMI / name).read_text().splitlines():
+            p = line.split()
+            start, dur = float(p[3]), float(p[4])
+            ref.setdefault(p[1], Annotation(uri=p[1]))[Segment(start, start + dur)] = p[7]
+    metric = DiarizationErrorRate(collar=0.25, skip_overlap=False)
+    for uri in sorted(ref):
+        wav = shared_data / AMI / ("trñ00.wav" if uri == "trn00" else f"{uri}.wav")
+        audio = decode(wav)
+        turns = pipeline._diarize(audio, pipeline.vad.detect(audio), lambda *a: None)
+        hyp = Annotation(uri=uri)
+        for t in turns:
+            hyp[Segment(t.start, t.end)] = t.speaker
+        metric(ref[uri], hyp, uem=Timeline([Segment(0.0, 30.0)]))
+    assert abs(metric) < 0.35
