@@ -1,0 +1,1 @@
+"""Accuracy, speed and memory harness (scripts, not tests)."""

@@ -1,0 +1,129 @@
+"""The shared evaluation data: manifest items, references, and constructed meetings."""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from minutes.audio import Audio, decode
+
+SHARED = Path(
+    os.environ.get("MINUTES_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+AMI_DIR = "diarization/pyannote-audio/tests_data"
+
+# Labels the manifest itself flags as wrong; the likely prompt is used instead.
+CORRECTED = {"en/speechbrain-tests/spk1_snt2.wav": "DROP THE TWO WHEN YOU ADD THE FIGURES"}
+
+
+@dataclass(frozen=True)
+class AsrItem:
+    path: Path
+    language: str
+    reference: str
+    duration: float
+    weak: bool  # reference is a model output or automatic label
+
+
+@dataclass(frozen=True)
+class RefTurn:
+    start: float
+    end: float
+    speaker: str
+    text: str = ""
+    language: str = ""
+
+
+def manifest() -> list[dict[str, str]]:
+    with (SHARED / "MANIFEST.tsv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def asr_items() -> list[AsrItem]:
+    items = []
+    for row in manifest():
+        if row["kind"] != "asr" or row["local_path"].endswith("stereo_diarization.wav"):
+            continue
+        ref = CORRECTED.get(row["local_path"], row["reference"])
+        weak = "WEAK" in row["notes"] or row["language"] == "yue"
+        items.append(
+            AsrItem(
+                SHARED / row["local_path"],
+                row["language"],
+                ref,
+                float(row["duration_s"] or 0),
+                weak,
+            )
+        )
+    return items
+
+
+def ami_references() -> dict[str, list[RefTurn]]:
+    refs: dict[str, list[RefTurn]] = {}
+    for name in ("debug.development.rttm", "debug.train.rttm"):
+        for line in (SHARED / AMI_DIR / name).read_text().splitlines():
+            p = line.split()
+            start = float(p[3])
+            refs.setdefault(p[1], []).append(RefTurn(start, start + float(p[4]), p[7]))
+    return refs
+
+
+def ami_path(uri: str) -> Path:
+    return SHARED / AMI_DIR / ("trñ00.wav" if uri == "trn00" else f"{uri}.wav")
+
+
+@dataclass(frozen=True)
+class Meeting:
+    name: str
+    audio: Audio
+    turns: list[RefTurn]
+
+
+def construct_meeting(
+    name: str, items: list[AsrItem], seed: int = 0, gap: tuple[float, float] = (0.3, 1.2)
+) -> Meeting:
+    """Concatenate real clips (each source recording is its own speaker), exact reference."""
+    rng = np.random.default_rng(seed)
+    parts: list[np.ndarray] = []
+    turns: list[RefTurn] = []
+    t = 0.5
+    parts.append(np.zeros(int(0.5 * 16000), np.float32))
+    for item in items:
+        x = np.asarray(decode(item.path).samples, dtype=np.float32)
+        turns.append(
+            RefTurn(t, t + len(x) / 16000, speaker_of(item), item.reference, item.language)
+        )
+        parts.append(x)
+        g = float(rng.uniform(*gap))
+        parts.append(np.zeros(int(g * 16000), np.float32))
+        t += len(x) / 16000 + g
+    return Meeting(name, Audio(samples=np.concatenate(parts), source=name), turns)
+
+
+def speaker_of(item: AsrItem) -> str:
+    """Different source recordings are different speakers; speechbrain's spk1 is one."""
+    stem = item.path.stem
+    if item.path.parent.name == "speechbrain-tests":
+        return "speechbrain_spk1"
+    return f"{item.path.parent.name}_{stem.split('_')[0]}"
+
+
+def long_input(minutes: float, items: list[AsrItem]) -> Audio:
+    """A recording of ``minutes`` made by cycling through real clips with short gaps."""
+    clips = [np.asarray(decode(i.path).samples, dtype=np.float32) for i in items]
+    gap = np.zeros(int(0.7 * 16000), np.float32)
+    target = int(minutes * 60 * 16000)
+    out = np.zeros(target, np.float32)
+    pos = 0
+    k = 0
+    while pos < target:
+        x = clips[k % len(clips)]
+        n = min(len(x), target - pos)
+        out[pos : pos + n] = x[:n]
+        pos += n + len(gap)
+        k += 1
+    return Audio(samples=out, source=f"long-{minutes:g}min")

@@ -1,0 +1,76 @@
+"""Metrics the field reports: CER/WER (jiwer), DER/JER (pyannote.metrics), cpWER (meeteval)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import jiwer
+
+from minutes.language import normalise_for_scoring
+from minutes.types import Transcript, Turn
+
+from bench.data import RefTurn
+
+_TOKEN = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\s\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+)
+
+
+def error_rate(reference: str, hypothesis: str, language: str) -> float:
+    """CER for Chinese (both sides Simplified, no punctuation), WER for English."""
+    ref = normalise_for_scoring(reference, "cn")
+    hyp = normalise_for_scoring(hypothesis, "cn")
+    if language in ("yue", "zh"):
+        return float(jiwer.cer(ref, hyp)) if ref else 0.0
+    return float(jiwer.wer(ref, hyp)) if ref else 0.0
+
+
+def diarization_errors(
+    reference: Sequence[RefTurn], hypothesis: Sequence[Turn], uri: str, duration: float
+) -> dict[str, float]:
+    """Components (seconds) for DER at collar 0.25 and 0, overlap scored, plus JER."""
+    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate, JaccardErrorRate
+
+    ref = Annotation(uri=uri)
+    for t in reference:
+        ref[Segment(t.start, t.end)] = t.speaker
+    hyp = Annotation(uri=uri)
+    for t in hypothesis:
+        hyp[Segment(t.start, t.end)] = t.speaker
+    uem = Timeline([Segment(0.0, duration)])
+    out: dict[str, float] = {}
+    for collar in (0.25, 0.0):
+        m = DiarizationErrorRate(collar=collar, skip_overlap=False)
+        d = m(ref, hyp, uem=uem, detailed=True)
+        key = f"c{int(collar * 100):02d}"
+        for comp in ("total", "missed detection", "false alarm", "confusion"):
+            out[f"{key}_{comp.replace(' ', '_')}"] = float(d[comp])
+    j = JaccardErrorRate(collar=0.0)
+    out["jer"] = float(j(ref, hyp, uem=uem))
+    out["ref_speakers"] = len(ref.labels())
+    out["hyp_speakers"] = len(hyp.labels())
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Scoring tokens: each Chinese character alone, Latin and digit runs as words."""
+    norm = normalise_for_scoring(text, "cn")
+    return _TOKEN.findall(norm)
+
+
+def cpwer(reference: Sequence[RefTurn], transcript: Transcript) -> dict[str, float]:
+    """Concatenated minimum-permutation error rate (meeteval), mixed-language tokens."""
+    from meeteval.wer import cp_word_error_rate
+
+    ref: dict[str, list[str]] = {}
+    for t in reference:
+        ref.setdefault(t.speaker, []).extend(tokens(t.text))
+    hyp: dict[str, list[str]] = {}
+    for u in transcript.utterances:
+        hyp.setdefault(u.speaker, []).extend(tokens(u.text))
+    r = cp_word_error_rate(
+        {k: " ".join(v) for k, v in ref.items()}, {k: " ".join(v) for k, v in hyp.items()}
+    )
+    return {"cpwer": float(r.error_rate), "errors": int(r.errors), "length": int(r.length)}
