@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
+from minutes.glossary import Glossary
 from minutes.options import AsrOptions, DiarizeOptions, PipelineOptions, VadOptions
 from minutes.stages.base import Progress, no_progress
 from minutes.types import Transcript
@@ -19,12 +20,14 @@ def build_options(
     max_speakers: int | None = None,
     diarization: bool = True,
     script: str = "hk",
+    glossary: Glossary | None = None,
 ) -> PipelineOptions:
     """Options for one run from the user-facing knobs (validated here)."""
     d = DiarizeOptions()
+    glossary = glossary or Glossary()
     return PipelineOptions(
         vad=VadOptions(),
-        asr=AsrOptions(model=model, language=language),
+        asr=AsrOptions(model=model, language=language, initial_prompt=glossary.prompt() or None),
         diarize=DiarizeOptions(
             num_speakers=num_speakers,
             min_speakers=min_speakers if min_speakers is not None else d.min_speakers,
@@ -34,6 +37,7 @@ def build_options(
         ),
         diarization=diarization,
         script=script,
+        glossary=glossary,
     )
 
 
@@ -47,6 +51,7 @@ def transcribe(
     max_speakers: int | None = None,
     diarization: bool = True,
     script: str = "hk",
+    glossary: Glossary | None = None,
     progress: Progress = no_progress,
 ) -> Transcript:
     """Transcribe a meeting recording: who said what, when, in which language.
@@ -64,5 +69,6 @@ def transcribe(
         max_speakers=max_speakers,
         diarization=diarization,
         script=script,
+        glossary=glossary,
     )
     return Pipeline(options).run_file(source, progress)

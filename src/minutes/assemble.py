@@ -7,7 +7,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
+from minutes.glossary import Glossary
 from minutes.language import ScriptConverter, text_language
+from minutes.textnorm import layout, remove_loops
 from minutes.types import Segment, Speaker, Turn, Utterance, Word
 
 # A pause longer than this ends an utterance even when the speaker does not change.
@@ -63,21 +65,25 @@ def _join(words: Sequence[Word]) -> str:
 
 
 def utterances(
-    segments: Sequence[Segment], converter: ScriptConverter | None = None
+    segments: Sequence[Segment],
+    converter: ScriptConverter | None = None,
+    glossary: Glossary | None = None,
 ) -> list[Utterance]:
     """Consecutive words of one speaker and one segment language form an utterance.
 
-    Chinese text is converted to the chosen script, and each utterance's language is
+    Chinese text is converted to the chosen script, glossary variants are fixed,
+    decoding loops removed and mixed text laid out; each utterance's language is
     decided from its text as well as the recogniser's language for its segment.
     """
     converter = converter or ScriptConverter("auto")
+    glossary = glossary or Glossary()
     out: list[Utterance] = []
     current: list[Word] = []
     lang = ""
     conf: list[float] = []
 
     def close() -> None:
-        words = converter.convert_words(current)
+        words = layout(remove_loops(glossary.fix(converter.convert_words(current))))
         text = _join(words)
         if words and text:
             out.append(

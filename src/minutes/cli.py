@@ -37,6 +37,10 @@ NumOpt = Annotated[
 ScriptOpt = Annotated[
     str, typer.Option("--script", help="Chinese script: hk (HK Traditional) | tw | cn | auto")
 ]
+GlossaryOpt = Annotated[
+    Path | None,
+    typer.Option("--glossary", "-g", help="Glossary file: 'term | variant | …' per line"),
+]
 MinOpt = Annotated[int | None, typer.Option("--min-speakers", help="At least this many speakers")]
 MaxOpt = Annotated[int | None, typer.Option("--max-speakers", help="At most this many speakers")]
 
@@ -59,14 +63,17 @@ def _run(
     min_speakers: int | None,
     max_speakers: int | None,
     script: str = "hk",
+    glossary_file: Path | None = None,
 ) -> list[Path]:
     from minutes.api import build_options
     from minutes.formats import parse_formats, write_all
     from minutes.formats.base import prepare_output_dir
+    from minutes.glossary import load as load_glossary
     from minutes.pipeline import Pipeline
     from minutes.progress import StageBars
 
     fmts = parse_formats(formats)
+    glossary = load_glossary(glossary_file) if glossary_file else None
     prepare_output_dir(out_dir)
     options = build_options(
         language=language,
@@ -75,6 +82,7 @@ def _run(
         min_speakers=min_speakers,
         max_speakers=max_speakers,
         script=script,
+        glossary=glossary,
     )
     pipeline = Pipeline(options)
     with StageBars(err) as bars:
@@ -116,6 +124,7 @@ def transcribe(
     min_speakers: MinOpt = None,
     max_speakers: MaxOpt = None,
     script: ScriptOpt = "hk",
+    glossary: GlossaryOpt = None,
 ) -> None:
     """Transcribe a meeting: who said what, when, in which language."""
     _run(
@@ -128,6 +137,7 @@ def transcribe(
         min_speakers=min_speakers,
         max_speakers=max_speakers,
         script=script,
+        glossary_file=glossary,
     )
 
 

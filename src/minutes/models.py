@@ -227,7 +227,12 @@ class ModelRegistry:
 
         try:
             # local_files_only: look in the Hugging Face cache, never on the network.
-            return Path(download_model(name, local_files_only=True))
+            cache = self.settings.hf_cache_dir
+            return Path(
+                download_model(
+                    name, local_files_only=True, cache_dir=str(cache) if cache else None
+                )
+            )
         except ValueError as e:  # unknown short name
             raise ModelNotFoundError(
                 f"Unknown model {name!r}. Use a name from `minutes models`, a local "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from minutes.errors import OptionsError
+from minutes.glossary import Glossary
 
 LANGUAGES = ("auto", "yue", "zh", "en")
 MAX_SPEAKERS = 20
@@ -93,6 +94,7 @@ class PipelineOptions:
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     diarization: bool = True
     script: str = "hk"  # Chinese output script: hk | tw | cn | auto
+    glossary: Glossary = field(default_factory=Glossary)
 
     def __post_init__(self) -> None:
         from minutes.language import validate_script

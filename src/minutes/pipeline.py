@@ -94,7 +94,9 @@ class Pipeline:
 
         progress("assemble", 0.0, 1.0)
         attributed = assemble.assign_speakers(segments, turns)
-        utts = assemble.utterances(attributed, ScriptConverter(self.options.script))
+        utts = assemble.utterances(
+            attributed, ScriptConverter(self.options.script), self.options.glossary
+        )
         speakers = assemble.speakers_from(utts, turns)
         progress("assemble", 1.0, 1.0)
         return Transcript(

@@ -28,3 +28,5 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data)
     # Extra directories searched for model folders by name (``models/<name>/model.bin``).
     model_dirs: list[Path] = Field(default_factory=list)
+    # Hugging Face cache to look in for hub names (None: the hub's own default).
+    hf_cache_dir: Path | None = None

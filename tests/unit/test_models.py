@@ -58,9 +58,9 @@ def test_local_directory(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["large-v3", "Systran/faster-whisper-small", "no-such-model"])
 def test_absent_models_fail_in_one_sentence(tmp_path: Path, name: str, monkeypatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    settings = Settings(cache_dir=tmp_path, hf_cache_dir=tmp_path / "hf")
     with pytest.raises(ModelNotFoundError) as info:
-        ModelRegistry(Settings(cache_dir=tmp_path)).whisper_dir(name)
+        ModelRegistry(settings).whisper_dir(name)
     message = str(info.value)
     assert name in message
     assert "\n" not in message
@@ -75,3 +75,22 @@ def test_model_dirs_setting(tmp_path: Path) -> None:
     reg2 = ModelRegistry(Settings(cache_dir=tmp_path, model_dirs=[tmp_path / "mine"]))
     assert reg2.whisper_dir("tiny-copy") == tmp_path / "mine" / "tiny-copy"
     assert ("tiny-copy", "asr", "ready", str(tmp_path / "mine" / "tiny-copy")) in reg2.available()
+
+
+def test_hub_name_resolves_from_the_local_cache(tmp_path: Path, monkeypatch) -> None:
+    """A hub name already in the Hugging Face cache loads offline (packaged tiny.en
+    laid out as the hub cache would hold it)."""
+    reg = ModelRegistry(Settings(cache_dir=tmp_path, hf_cache_dir=tmp_path / "hf" / "hub"))
+    src = reg.whisper_dir("tiny.en")
+    repo = tmp_path / "hf" / "hub" / "models--Systran--faster-whisper-tiny.en"
+    snapshot = repo / "snapshots" / ("0" * 40)
+    snapshot.mkdir(parents=True)
+    for f in src.iterdir():
+        (snapshot / f.name).symlink_to(f)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0" * 40)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for name in ("Systran/faster-whisper-tiny.en",):
+        d = reg.whisper_dir(name)
+        assert d == snapshot
+        assert (d / "model.bin").is_file()

@@ -37,3 +37,17 @@ def test_clicks_are_dropped_and_padding_is_clamped() -> None:
 
 def test_silence_has_no_regions() -> None:
     assert regions_from_probabilities(track(), 20.0, VadOptions()) == []
+
+
+def test_chunks_pack_to_thirty_seconds_and_cut_between_speakers() -> None:
+    from minutes.stages.asr_whisper import plan_chunks
+    from minutes.types import SpeechRegion, Turn
+
+    regions = [SpeechRegion(0, 12), SpeechRegion(12.5, 25), SpeechRegion(25.5, 40)]
+    assert [(c.start, c.end) for c in plan_chunks(regions, 30.0)] == [(0, 25), (25.5, 40)]
+    turns = [Turn(0, 20, "A"), Turn(20, 40, "B")]
+    # The speaker change at 20 s is a cut point; 0–20 then fits with nothing else.
+    chunks = plan_chunks(regions, 30.0, turns)
+    assert [(c.start, c.end) for c in chunks] == [(0, 20), (20, 40)]
+    # A monologue longer than a window stays whole for Whisper's own seek.
+    assert [(c.start, c.end) for c in plan_chunks([SpeechRegion(0, 95)], 30.0)] == [(0, 95)]

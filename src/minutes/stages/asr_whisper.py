@@ -37,20 +37,65 @@ class Chunk:
     end: float
 
 
-def plan_chunks(regions: Sequence[SpeechRegion], max_chunk: float) -> list[Chunk]:
-    """Group consecutive regions into decoding chunks no longer than ``max_chunk``.
+def speech_pieces(
+    regions: Sequence[SpeechRegion], turns: Sequence[Turn] = ()
+) -> list[list[SpeechRegion]]:
+    """Speech grouped by speaker: regions are cut where the speaker changes, and
+    consecutive pieces of one speaker form a group."""
+    ordered = sorted(turns, key=lambda t: t.start)
+    cuts = sorted({t.start for t in ordered} | {t.end for t in ordered})
 
-    A single region longer than ``max_chunk`` stays whole: Whisper walks through it with
-    its own timestamp-driven seek, which cuts between words rather than inside them.
+    def who(a: float, b: float) -> str:
+        best, speaker = 0.0, ""
+        for t in ordered:
+            ov = min(b, t.end) - max(a, t.start)
+            if ov > best:
+                best, speaker = ov, t.speaker
+        return speaker
+
+    groups: list[list[SpeechRegion]] = []
+    last_speaker: str | None = None
+    for r in regions:
+        start = r.start
+        bounds = [c for c in cuts if start + 0.2 < c < r.end - 0.2] + [r.end]
+        for c in bounds:
+            piece = SpeechRegion(start, c)
+            speaker = who(start, c) if ordered else ""
+            if groups and speaker == last_speaker and start - groups[-1][-1].end <= JOIN_GAP:
+                groups[-1].append(piece)
+            else:
+                groups.append([piece])
+            last_speaker, start = speaker, c
+    return groups
+
+
+def plan_chunks(
+    regions: Sequence[SpeechRegion], max_chunk: float, turns: Sequence[Turn] = ()
+) -> list[Chunk]:
+    """Pack speech into decoding chunks no longer than ``max_chunk`` seconds.
+
+    Whole speaker turns are packed together, so a chunk is cut where the speaker changes
+    whenever a turn fits in a window; a longer turn is cut at its pauses. A single piece
+    longer than ``max_chunk`` stays whole: Whisper walks through it with its own
+    timestamp-driven seek, which cuts between words rather than inside them.
     """
     chunks: list[Chunk] = []
-    for r in regions:
-        if chunks:
-            last = chunks[-1]
-            if r.start - last.end <= JOIN_GAP and r.end - last.start <= max_chunk:
-                chunks[-1] = Chunk(last.start, r.end)
-                continue
-        chunks.append(Chunk(r.start, r.end))
+
+    def fits(a: float, b: float) -> bool:
+        return bool(chunks) and a - chunks[-1].end <= JOIN_GAP and b - chunks[-1].start <= max_chunk
+
+    for group in speech_pieces(regions, turns):
+        a, b = group[0].start, group[-1].end
+        if fits(a, b):
+            chunks[-1] = Chunk(chunks[-1].start, b)
+        elif b - a <= max_chunk:
+            chunks.append(Chunk(a, b))
+        else:
+            for r in group:
+                if fits(r.start, r.end):
+                    chunks[-1] = Chunk(chunks[-1].start, r.end)
+                else:
+                    chunks.append(Chunk(r.start, r.end))
     return chunks
 
 
@@ -106,7 +151,7 @@ class WhisperTranscriber:
         speakers in two languages. A stretch whose words come out improbable is decoded
         again on its own with its own language decision, and kept if it reads better.
         """
-        chunks = plan_chunks(regions, self.options.max_chunk)
+        chunks = plan_chunks(regions, self.options.max_chunk, turns)
         total = sum(c.end - c.start for c in chunks)
         done = 0.0
         segments: list[Segment] = []

@@ -1,0 +1,151 @@
+"""Glossaries: names, departments, acronyms and jargon spelled the way the user wants.
+
+A glossary steers recognition (its terms go into the decoder's prompt) and fixes known
+variants afterwards. File format, UTF-8, one entry per line::
+
+    # comment
+    運輸署 | 运输署 | 運輸處
+    Transport Department | transport dept
+    LegCo | Legco | Ledge Co
+
+The first term is the spelling to keep; the others are variants to replace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from minutes.errors import OptionsError
+from minutes.types import Word
+
+MAX_BYTES = 256 * 1024
+MAX_ENTRIES = 2000
+MAX_TERM = 100
+PROMPT_CHARS = 180  # Whisper's prompt is 224 tokens; leave room for the context
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    term: str
+    variants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Glossary:
+    entries: tuple[Entry, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def merged(self, other: Glossary) -> Glossary:
+        """This glossary with ``other``'s entries added (``other`` wins on a clash)."""
+        terms = {e.term for e in other.entries}
+        return Glossary(tuple(e for e in self.entries if e.term not in terms) + other.entries)
+
+    def prompt(self) -> str:
+        """Canonical terms for the decoder's prompt, within Whisper's prompt budget."""
+        out: list[str] = []
+        size = 0
+        for e in self.entries:
+            if size + len(e.term) + 2 > PROMPT_CHARS:
+                break
+            out.append(e.term)
+            size += len(e.term) + 2
+        return "、".join(out)
+
+    def fix(self, words: Sequence[Word]) -> tuple[Word, ...]:
+        """Replace every variant in a run of words by its term, merging the words it spans."""
+        result = tuple(words)
+        for e in self.entries:
+            for v in sorted(e.variants, key=len, reverse=True):
+                result = _replace(result, v, e.term)
+        return result
+
+
+def parse(text: str, source: str = "glossary") -> Glossary:
+    """Parse glossary text; raises :class:`OptionsError` naming the line at fault."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise OptionsError(f"{source}: larger than {MAX_BYTES // 1024} KiB; keep glossaries short.")
+    entries: list[Entry] = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "\x00" in line or any(ord(c) < 32 and c != "\t" for c in line):
+            raise OptionsError(f"{source}, line {n}: control characters are not allowed.")
+        parts = [p.strip() for p in line.split("|")]
+        if any(not p for p in parts):
+            raise OptionsError(f"{source}, line {n}: empty term; write 'term | variant | …'.")
+        if any(len(p) > MAX_TERM for p in parts):
+            raise OptionsError(f"{source}, line {n}: a term is longer than {MAX_TERM} characters.")
+        entries.append(Entry(parts[0], tuple(p for p in parts[1:] if p != parts[0])))
+        if len(entries) > MAX_ENTRIES:
+            raise OptionsError(f"{source}: more than {MAX_ENTRIES} entries.")
+    return Glossary(tuple(entries))
+
+
+def load(path: str | Path) -> Glossary:
+    """Read a glossary file (UTF-8)."""
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_BYTES:
+            raise OptionsError(f"{p}: larger than {MAX_BYTES // 1024} KiB; keep glossaries short.")
+        text = p.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise OptionsError(f"{p}: glossary file not found.") from None
+    except IsADirectoryError:
+        raise OptionsError(f"{p}: is a directory, not a glossary file.") from None
+    except UnicodeDecodeError:
+        raise OptionsError(f"{p}: not UTF-8 text; save the glossary as UTF-8.") from None
+    return parse(text, str(p))
+
+
+def from_terms(terms: Iterable[str]) -> Glossary:
+    """A glossary from API fields: each item ``"term"`` or ``"term | variant | …"``."""
+    return parse("\n".join(terms), "glossary field")
+
+
+def _replace(words: tuple[Word, ...], variant: str, term: str) -> tuple[Word, ...]:
+    text = "".join(w.text for w in words)
+    latin = variant.isascii()
+    flags = re.IGNORECASE if latin else 0
+    # Latin variants match whole words only ("Ledge Co" must not hit "Ledge Cooper").
+    pattern = re.escape(variant).replace(r"\ ", r"\s+")
+    if latin:
+        pattern = rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])"
+    matches = list(re.finditer(pattern, text, flags))
+    if not matches:
+        return words
+    bounds = []
+    pos = 0
+    for w in words:
+        bounds.append((pos, pos + len(w.text)))
+        pos += len(w.text)
+    out: list[Word] = []
+    i = 0
+    for m in matches:
+        a, b = m.span()
+        while i < len(words) and bounds[i][1] <= a:
+            out.append(words[i])
+            i += 1
+        first = i
+        while i < len(words) and bounds[i][0] < b:
+            i += 1
+        span = words[first:i]
+        if not span:
+            continue
+        prefix = span[0].text[: a - bounds[first][0]]
+        suffix = span[-1].text[b - bounds[i - 1][0] :]
+        out.append(
+            replace(
+                span[0],
+                text=prefix + term + suffix,
+                end=span[-1].end,
+                probability=min(w.probability for w in span),
+            )
+        )
+    out.extend(words[i:])
+    return tuple(out)

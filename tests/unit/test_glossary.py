@@ -1,0 +1,76 @@
+"""Glossary parsing, variant fixing across word boundaries, and bad glossary files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from minutes import glossary
+from minutes.errors import OptionsError
+from minutes.types import Word
+
+
+def words(*texts: str) -> tuple[Word, ...]:
+    return tuple(Word(t, float(i), i + 0.9, 0.8 + i / 100) for i, t in enumerate(texts))
+
+
+G = glossary.parse(
+    """
+    # departments
+    運輸署 | 运输署 | 運輸處
+    Transport Department | transport dept
+    LegCo | Legco | Ledge Co
+    """
+)
+
+
+def test_parse() -> None:
+    assert [e.term for e in G.entries] == ["運輸署", "Transport Department", "LegCo"]
+    assert G.entries[2].variants == ("Legco", "Ledge Co")
+
+
+def test_fix_inside_and_across_words() -> None:
+    out = G.fix(words("我哋", "問", "運輸", "處", "攞", "數"))
+    assert "".join(w.text for w in out) == "我哋問運輸署攞數"
+    merged = next(w for w in out if "運輸署" in w.text)
+    assert (merged.start, merged.end) == (2.0, 3.9)
+
+
+def test_fix_latin_whole_words_case_insensitive() -> None:
+    out = G.fix(words(" The", " ledge", " co", " meets", " the", " TRANSPORT", " DEPT."))
+    assert "".join(w.text for w in out) == " The LegCo meets the Transport Department."
+    assert G.fix(words(" Ledge", " Cooper")) == words(" Ledge", " Cooper")
+
+
+def test_prompt_is_bounded() -> None:
+    big = glossary.from_terms(f"term{i}" for i in range(500))
+    assert len(big.prompt()) <= glossary.PROMPT_CHARS
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe\x00bad", "UTF-8"),
+        (b"a | | b\n", "line 1"),
+        (("x" * 200 + "\n").encode(), "longer than"),
+        (b"ok\nbad\x01line\n", "line 2"),
+    ],
+)
+def test_malformed_files(tmp_path: Path, content: bytes, message: str) -> None:
+    p = tmp_path / "g.txt"
+    p.write_bytes(content)
+    with pytest.raises(OptionsError, match=message):
+        glossary.load(p)
+
+
+def test_enormous_file(tmp_path: Path) -> None:
+    p = tmp_path / "g.txt"
+    p.write_text("詞 | 词\n" * 100_000, encoding="utf-8")
+    with pytest.raises(OptionsError, match="KiB"):
+        glossary.load(p)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(OptionsError, match="not found"):
+        glossary.load(tmp_path / "none.txt")

@@ -1,0 +1,46 @@
+"""Mixed-text layout and loop removal keep words and text consistent."""
+
+from __future__ import annotations
+
+from minutes.textnorm import layout, remove_loops
+from minutes.types import Word
+
+
+def words(*texts: str) -> tuple[Word, ...]:
+    return tuple(Word(t, i * 0.5, i * 0.5 + 0.4, 0.9) for i, t in enumerate(texts))
+
+
+def joined(ws: tuple[Word, ...]) -> str:
+    return "".join(w.text for w in ws)
+
+
+def test_space_between_chinese_and_english() -> None:
+    out = layout(words("我哋要", " review", "一下", "個", " budget", "先,", "好嗎?"))
+    assert joined(out) == "我哋要 review 一下個 budget 先，好嗎？"
+
+
+def test_english_keeps_half_width_and_decimals() -> None:
+    out = layout(words(" It", " costs", " 3.5", " million,", " at", " 10:30."))
+    assert joined(out) == " It costs 3.5 million, at 10:30."
+
+
+def test_chinese_numbers_and_times() -> None:
+    out = layout(words("會議", "喺", "10:30", "開始."))
+    assert joined(out) == "會議喺 10:30 開始。"
+
+
+def test_no_space_inside_chinese() -> None:
+    assert joined(layout(words("我們", " 今天", " 開會"))) == "我們今天開會"
+
+
+def test_loops_are_cut() -> None:
+    ws = words(*(["謝謝"] * 12))
+    assert joined(remove_loops(ws)) == "謝謝謝謝"
+    phrase = words(*([" Thank", " you."] * 6))
+    assert joined(remove_loops(phrase)) == " Thank you. Thank you."
+
+
+def test_ordinary_repetition_stays() -> None:
+    ws = words(" no,", " no,", " that", " is", " fine")
+    assert remove_loops(ws) == ws
+    assert remove_loops(words("好", "好", "好")) == words("好", "好", "好")
