@@ -229,9 +229,7 @@ class ModelRegistry:
             # local_files_only: look in the Hugging Face cache, never on the network.
             cache = self.settings.hf_cache_dir
             return Path(
-                download_model(
-                    name, local_files_only=True, cache_dir=str(cache) if cache else None
-                )
+                download_model(name, local_files_only=True, cache_dir=str(cache) if cache else None)
             )
         except ValueError as e:  # unknown short name
             raise ModelNotFoundError(
