@@ -86,15 +86,15 @@ def markdown(results: dict[str, Any]) -> str:
         out += [
             "### Constructed meetings (real clips, one speaker per source recording)",
             "",
-            "| meeting | minutes | DER (0.25 s) | speakers ref/hyp | cpWER |",
-            "|---|---|---|---|---|",
+            "| meeting | minutes | DER (0.25 s) | speakers ref/hyp | cpWER | language tags right |",
+            "|---|---|---|---|---|---|",
         ]
         for r in results["constructed"]:
             der = (r["c25_missed_detection"] + r["c25_false_alarm"] + r["c25_confusion"]) / r[
                 "c25_total"
             ]
             out.append(
-                f"| {r['meeting']} | {r['duration'] / 60:.1f} | {der:.1%} | {r['ref_speakers']}/{r['hyp_speakers']} | {r['cpwer']:.1%} |"
+                f"| {r['meeting']} | {r['duration'] / 60:.1f} | {der:.1%} | {r['ref_speakers']}/{r['hyp_speakers']} | {r['cpwer']:.1%} | {r.get('language_accuracy', 0):.0%} of {r.get('language_scored', 0)} |"
             )
         out.append("")
     if "long" in results:

@@ -34,7 +34,7 @@ from bench.data import (
     long_input,
 )
 from bench.report import markdown
-from bench.scoring import cpwer, diarization_errors, error_rate
+from bench.scoring import cpwer, diarization_errors, error_rate, language_accuracy
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -136,6 +136,7 @@ def run_constructed(pipeline: Pipeline) -> list[dict[str, Any]]:
         }
         row |= diarization_errors(meeting.turns, t.turns, name, meeting.audio.duration)
         row |= cpwer(meeting.turns, t)
+        row |= language_accuracy(meeting.turns, t)
         rows.append(row)
         print(f"constructed {name}: cpWER {row['cpwer']:.3f}")
     return rows
@@ -173,9 +174,11 @@ def main() -> None:
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
 
+    needs_models = not only or only - {"long"}
     pipeline = Pipeline()
-    pipeline.load()
-    bare = bare_model()
+    if needs_models:
+        pipeline.load()
+    bare = bare_model() if needs_models else None
     decode(asr_items()[0].path)  # warm PyAV
     results: dict[str, Any] = {
         "machine": {

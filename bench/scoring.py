@@ -74,3 +74,34 @@ def cpwer(reference: Sequence[RefTurn], transcript: Transcript) -> dict[str, flo
         {k: " ".join(v) for k, v in ref.items()}, {k: " ".join(v) for k, v in hyp.items()}
     )
     return {"cpwer": float(r.error_rate), "errors": int(r.errors), "length": int(r.length)}
+
+
+def language_accuracy(reference: Sequence[RefTurn], transcript: Transcript) -> dict[str, float]:
+    """Share of reference turns whose overlapping utterances carry the right language tag.
+
+    A turn's hypothesis tag is the tag of the utterance time that overlaps it most;
+    ``mixed`` counts as right for any language (it claims both).
+    """
+    right = 0
+    scored = 0
+    confusions: dict[str, int] = {}
+    for t in reference:
+        share: dict[str, float] = {}
+        for u in transcript.utterances:
+            ov = min(t.end, u.end) - max(t.start, u.start)
+            if ov > 0:
+                share[u.language] = share.get(u.language, 0.0) + ov
+        if not share:
+            continue
+        scored += 1
+        tag = max(share, key=lambda k: share[k])
+        if tag == t.language or tag == "mixed":
+            right += 1
+        else:
+            key = f"{t.language}->{tag}"
+            confusions[key] = confusions.get(key, 0) + 1
+    return {
+        "language_accuracy": right / scored if scored else 0.0,
+        "language_scored": scored,
+        "language_confusions": confusions,  # type: ignore[dict-item]
+    }

@@ -1,13 +1,16 @@
 """Decoding any container to 16 kHz mono float32, and reading it back in slices.
 
 Decoding is streamed with PyAV: packets are decoded and resampled one frame at a time.
-Long recordings are spilled to an unlinked temporary file and memory-mapped, so peak
-memory does not grow with the length of a meeting; stages read the slices they need.
+Long recordings are spilled to an unlinked temporary file that stages read slice by
+slice (``pread``, not a memory map, whose touched pages would count against the process
+for as long as it lives), so peak memory does not grow with the length of a meeting.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +26,48 @@ SPILL_SECONDS = 300.0
 _SPILL_SAMPLES = int(SPILL_SECONDS * SAMPLE_RATE)
 
 
+class PcmFile:
+    """Float32 samples in an unlinked temporary file, read back by slicing.
+
+    Behaves like a read-only 1-D array for the few things stages do with samples:
+    ``len()``, ``[a:b]`` (a fresh ndarray) and ``np.asarray()`` (the whole signal).
+    """
+
+    ndim = 1
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, file: BinaryIO, count: int) -> None:
+        self._file = file  # kept open: the data lives as long as this object
+        self._count = count
+        # Close (and so free) the unlinked file when the samples are no longer used.
+        weakref.finalize(self, file.close)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (self._count,)
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("PcmFile supports contiguous slices only")
+        a, b, _ = key.indices(self._count)
+        if b <= a:
+            return np.zeros(0, dtype=np.float32)
+        data = os.pread(self._file.fileno(), (b - a) * 4, a * 4)
+        return np.frombuffer(data, dtype=np.float32).copy()
+
+    def __array__(self, dtype: np.dtype | None = None, copy: bool | None = None) -> np.ndarray:
+        whole = self[0 : self._count]
+        return whole if dtype is None else whole.astype(dtype)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Audio:
-    """Mono float32 samples at 16 kHz. ``samples`` may be a read-only memory map."""
+    """Mono float32 samples at 16 kHz; long recordings live in a :class:`PcmFile`."""
 
-    samples: np.ndarray
+    samples: np.ndarray | PcmFile
     sample_rate: int = SAMPLE_RATE
     source: str = ""
     warnings: tuple[str, ...] = ()
@@ -82,16 +122,13 @@ class _Sink:
         else:
             self._file.write(chunk.tobytes())
 
-    def finish(self) -> np.ndarray:
+    def finish(self) -> np.ndarray | PcmFile:
         if self._file is None:
             if not self._chunks:
                 return np.zeros(0, dtype=np.float32)
             return np.concatenate(self._chunks)
         self._file.flush()
-        # The file is already unlinked; the mapping keeps its pages alive until dropped.
-        mapped = np.memmap(self._file, dtype=np.float32, mode="r", shape=(self.count,))
-        self._file.close()
-        return mapped
+        return PcmFile(self._file, self.count)
 
 
 def decode(source: str | Path | BinaryIO, *, name: str | None = None) -> Audio:

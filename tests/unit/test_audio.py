@@ -108,13 +108,19 @@ def test_stream_input(tmp_path: Path) -> None:
     assert audio.duration == pytest.approx(1.0, abs=0.01)
 
 
-def test_long_audio_is_memory_mapped(tmp_path: Path) -> None:
+def test_long_audio_lives_in_a_temporary_file(tmp_path: Path) -> None:
     # 6 minutes of quiet tone: over the spill limit, so it lives in a temporary file.
-    path = encode(tmp_path / "long.flac", tone(360.0, amp=0.01))
+    from minutes.audio import PcmFile
+
+    signal = tone(360.0, amp=0.01)
+    path = encode(tmp_path / "long.flac", signal)
     audio = decode(path)
-    assert isinstance(audio.samples, np.memmap)
+    assert isinstance(audio.samples, PcmFile)
     assert audio.duration == pytest.approx(360.0, abs=0.05)
     assert audio.slice(100.0, 101.0).shape == (16000,)
+    np.testing.assert_allclose(audio.slice(100.0, 101.0), signal[1_600_000:1_616_000], atol=1e-3)
+    assert np.asarray(audio.samples).shape == (len(audio.samples),)
+    assert len(audio.samples[len(audio.samples) - 10 : len(audio.samples) + 10]) == 10
 
 
 def test_from_array_resamples_and_mixes() -> None:

@@ -51,3 +51,16 @@ def test_chunks_pack_to_thirty_seconds_and_cut_between_speakers() -> None:
     assert [(c.start, c.end) for c in chunks] == [(0, 20), (20, 40)]
     # A monologue longer than a window stays whole for Whisper's own seek.
     assert [(c.start, c.end) for c in plan_chunks([SpeechRegion(0, 95)], 30.0)] == [(0, 95)]
+
+
+def test_very_long_stretches_are_cut_at_a_quiet_moment() -> None:
+    from minutes.audio import Audio
+    from minutes.stages.asr_whisper import Chunk, split_long
+
+    x = np.random.default_rng(0).normal(0, 0.1, 16000 * 700).astype(np.float32)
+    x[int(295.2 * 16000) : int(295.5 * 16000)] = 0.0  # a breath just before 300 s
+    pieces = split_long(Audio.from_array(x), Chunk(0.0, 700.0))
+    assert len(pieces) == 3
+    assert abs(pieces[0].end - 295.35) < 0.2
+    assert pieces[-1].end == 700.0
+    assert all(p.end - p.start <= 300.0 for p in pieces)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from minutes.audio import Audio
 from minutes.options import AsrOptions
 from minutes.stages.base import Progress, no_progress
@@ -29,6 +31,9 @@ JOIN_GAP = 2.0
 # re-identified alone: usually another language decoded with the chunk's language.
 RECHECK_PROBABILITY = 0.6
 RECHECK_MIN_SECONDS = 1.0
+# Whisper computes features for all it is given at once; longer stretches are cut at
+# their quietest moment so memory stays flat on hour-long monologues.
+MAX_DECODE = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,26 @@ def plan_chunks(
     return chunks
 
 
+def split_long(audio: Audio, chunk: Chunk, limit: float = MAX_DECODE) -> list[Chunk]:
+    """``chunk`` cut into pieces of at most ``limit`` s at the quietest 100 ms near each cut."""
+    out: list[Chunk] = []
+    start = chunk.start
+    while chunk.end - start > limit:
+        search_from = start + limit - 10.0
+        x = audio.slice(search_from, start + limit)
+        frame = audio.sample_rate // 10
+        n = len(x) // frame
+        if n == 0:
+            cut = start + limit
+        else:
+            energy = np.square(x[: n * frame].reshape(n, frame)).mean(axis=1)
+            cut = search_from + (int(np.argmin(energy)) + 0.5) * 0.1
+        out.append(Chunk(start, cut))
+        start = cut
+    out.append(Chunk(start, chunk.end))
+    return out
+
+
 class WhisperTranscriber:
     """faster-whisper adapter: ``transcribe(audio, regions)`` returns segments with words."""
 
@@ -151,7 +176,11 @@ class WhisperTranscriber:
         speakers in two languages. A stretch whose words come out improbable is decoded
         again on its own with its own language decision, and kept if it reads better.
         """
-        chunks = plan_chunks(regions, self.options.max_chunk, turns)
+        chunks = [
+            piece
+            for c in plan_chunks(regions, self.options.max_chunk, turns)
+            for piece in split_long(audio, c)
+        ]
         total = sum(c.end - c.start for c in chunks)
         done = 0.0
         segments: list[Segment] = []

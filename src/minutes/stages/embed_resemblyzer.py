@@ -21,6 +21,7 @@ FRAME = 0.01  # resemblyzer's mel hop: 10 ms
 TARGET_DBFS = -30.0  # resemblyzer's training loudness; its mels are not log-scaled
 MIN_WINDOW = 0.4  # seconds; below this an embedding is noise
 BATCH = 64
+BLOCK = 60.0  # seconds of one region embedded at a time: memory stays flat on monologues
 N_FFT = 400  # 25 ms at 16 kHz
 HOP = 160  # 10 ms
 N_MELS = 40
@@ -130,7 +131,7 @@ class ResemblyzerEmbedder:
                 vectors.append(self._forward(np.stack(pending)))
                 pending.clear()
 
-        for r in regions:
+        for r in _blocks(regions):
             mel = self._mel(audio.slice(r.start, r.end))
             n = len(mel)
             if n < min_frames:
@@ -157,3 +158,15 @@ class ResemblyzerEmbedder:
         if not times:
             return Windows(np.zeros((0, 2)), np.zeros((0, self.dimension), dtype=np.float32))
         return Windows(np.asarray(times, dtype=np.float64), np.concatenate(vectors))
+
+
+def _blocks(regions: Sequence[SpeechRegion]) -> list[SpeechRegion]:
+    """Regions cut into pieces of at most ``BLOCK`` seconds."""
+    out: list[SpeechRegion] = []
+    for r in regions:
+        start = r.start
+        while r.end - start > BLOCK:
+            out.append(SpeechRegion(start, start + BLOCK))
+            start += BLOCK
+        out.append(SpeechRegion(start, r.end))
+    return out
