@@ -198,6 +198,11 @@ def main() -> None:
     if (not only and not args.quick) or "long" in only:
         results["long"] = run_long([float(x) for x in args.long.split(",")])
     RESULTS.mkdir(exist_ok=True)
+    previous = RESULTS / "latest.json"
+    if only and previous.exists():
+        # A partial run updates its sections and keeps the others.
+        kept = json.loads(previous.read_text())
+        results = {k: v for k, v in kept.items() if k not in results} | results
     (RESULTS / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     (RESULTS / "latest.md").write_text(markdown(results))
     print(markdown(results))

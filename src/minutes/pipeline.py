@@ -141,6 +141,13 @@ class Pipeline:
         }
         if audio.warnings:
             meta["warnings"] = list(audio.warnings)
+        forced = self.options.asr.language
+        if forced != "auto" and segments and max(s.language_probability for s in segments) < 0.2:
+            meta.setdefault("warnings", []).append(
+                f"the speech does not sound like the forced language {forced!r}; the text "
+                "is likely unreliable (try --language auto)"
+            )
+            meta["low_confidence"] = True
         if not segments:
             meta.setdefault("warnings", []).append(
                 "no speech was recognised" if regions else "no speech was detected"

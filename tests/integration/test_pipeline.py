@@ -132,3 +132,14 @@ def test_tiny_en_model(registry, english_meeting) -> None:
     t = p.run(Audio.from_array(english_meeting[0]))
     assert "budget" in t.text.lower()
     assert {u.language for u in t.utterances} == {"en"}
+
+
+def test_forced_wrong_language_is_flagged_not_fatal(registry, english_meeting) -> None:
+    from minutes.api import build_options
+    from minutes.pipeline import Pipeline
+
+    p = Pipeline(build_options(language="zh", diarization=False), registry=registry)
+    t = p.run(Audio.from_array(english_meeting[0]))
+    assert t.text  # still produces text
+    assert t.metadata.get("low_confidence") is True
+    assert any("forced language" in w for w in t.metadata["warnings"])

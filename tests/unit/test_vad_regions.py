@@ -40,7 +40,7 @@ def test_silence_has_no_regions() -> None:
 
 
 def test_chunks_pack_to_thirty_seconds_and_cut_between_speakers() -> None:
-    from minutes.stages.asr_whisper import plan_chunks
+    from minutes.stages.chunking import plan_chunks
     from minutes.types import SpeechRegion, Turn
 
     regions = [SpeechRegion(0, 12), SpeechRegion(12.5, 25), SpeechRegion(25.5, 40)]
@@ -55,7 +55,7 @@ def test_chunks_pack_to_thirty_seconds_and_cut_between_speakers() -> None:
 
 def test_very_long_stretches_are_cut_at_a_quiet_moment() -> None:
     from minutes.audio import Audio
-    from minutes.stages.asr_whisper import Chunk, split_long
+    from minutes.stages.chunking import Chunk, split_long
 
     x = np.random.default_rng(0).normal(0, 0.1, 16000 * 700).astype(np.float32)
     x[int(295.2 * 16000) : int(295.5 * 16000)] = 0.0  # a breath just before 300 s

@@ -1,0 +1,169 @@
+"""A second recognition pass for speakers whose language differs from their chunk's.
+
+Chunks are packed to Whisper's 30 s window for speed, so one chunk can hold a Cantonese
+speaker and an English one, decoded with a single language. A speaker's stretch whose
+words come out improbable (or missing) is a suspect; Whisper's language identification
+is asked about the stretch alone. Suspects found to be in another language are packed
+together (with short silences between them) into a few 30 s batches per language,
+decoded once per batch, and mapped back to their own times. Packing matters: each
+Whisper call costs a full 30 s encoder pass, so decoding suspects one by one would
+cost several times more.
+
+Word probabilities alone cannot pick the language: Chinese speech decoded as English
+comes out as a fluent, confident *translation*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from minutes.audio import Audio
+from minutes.stages.chunking import Chunk
+from minutes.types import Segment, Turn, Word
+
+# A stretch whose words average below this probability is re-read in another language.
+SUSPECT_PROBABILITY = 0.6
+SUSPECT_MIN_SECONDS = 1.0
+BATCH_SECONDS = 30.0
+GAP = 0.5  # silence between packed stretches, so Whisper hears a pause
+
+Decode = Callable[[np.ndarray, float, str], list[Segment]]
+Identify = Callable[[np.ndarray], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Suspect:
+    start: float
+    end: float
+    language: str  # the language it was decoded with
+    score: float  # mean word probability of that reading (0 when it produced nothing)
+
+
+def mean_probability(words: Sequence[Word]) -> float:
+    return sum(w.probability for w in words) / len(words) if words else 0.0
+
+
+def _words_in(segments: Sequence[Segment], a: float, b: float) -> list[Word]:
+    return [w for s in segments for w in s.words if a <= (w.start + w.end) / 2 < b]
+
+
+def find_suspects(
+    chunks: Sequence[Chunk], segments: Sequence[Segment], turns: Sequence[Turn]
+) -> list[Suspect]:
+    """Speaker stretches inside multi-speaker chunks whose reading looks wrong."""
+    out: list[Suspect] = []
+    for c in chunks:
+        pieces = [
+            (max(t.start, c.start), min(t.end, c.end))
+            for t in turns
+            if min(t.end, c.end) - max(t.start, c.start) >= SUSPECT_MIN_SECONDS
+        ]
+        if len(pieces) < 2:
+            continue  # one speaker: the chunk's own language decision covers it
+        language = next((s.language for s in segments if s.start < c.end and s.end > c.start), "")
+        for a, b in pieces:
+            words = _words_in(segments, a, b)
+            score = mean_probability(words)
+            if not words or score < SUSPECT_PROBABILITY:
+                out.append(Suspect(a, b, language, score))
+    return out
+
+
+def pack(suspects: Sequence[Suspect], limit: float = BATCH_SECONDS) -> list[list[Suspect]]:
+    """Group suspects into batches whose audio (with gaps) fits one Whisper window."""
+    batches: list[list[Suspect]] = []
+    size = 0.0
+    for s in suspects:
+        length = min(s.end - s.start, limit)
+        if batches and size + GAP + length <= limit:
+            batches[-1].append(s)
+            size += GAP + length
+        else:
+            batches.append([s])
+            size = length
+    return batches
+
+
+def reread(
+    audio: Audio,
+    segments: Sequence[Segment],
+    suspects: Sequence[Suspect],
+    identify: Identify,
+    decode: Decode,
+) -> list[Segment]:
+    """Segments with each suspect in another language re-read in that language."""
+    moved: dict[str, list[Suspect]] = {}
+    for s in suspects:
+        language = identify(audio.slice(s.start, s.end))
+        if language != s.language:
+            moved.setdefault(language, []).append(s)
+    result = list(segments)
+    for language, group in moved.items():
+        for batch in pack(group):
+            for suspect, found in _decode_batch(audio, batch, language, decode).items():
+                if found:
+                    result = replace_span(result, suspect.start, suspect.end, found)
+    return result
+
+
+def _decode_batch(
+    audio: Audio, batch: Sequence[Suspect], language: str, decode: Decode
+) -> dict[Suspect, list[Segment]]:
+    """Decode suspects packed with gaps; map every word back to its own stretch's time."""
+    parts: list[np.ndarray] = []
+    offsets: list[float] = []
+    pos = 0.0
+    gap = np.zeros(int(GAP * audio.sample_rate), dtype=np.float32)
+    for s in batch:
+        x = audio.slice(s.start, min(s.end, s.start + BATCH_SECONDS))
+        offsets.append(pos)
+        parts += [x, gap]
+        pos += len(x) / audio.sample_rate + GAP
+    decoded = decode(np.concatenate(parts), 0.0, language)
+
+    mapped: dict[Suspect, list[Word]] = {s: [] for s in batch}
+    for seg in decoded:
+        for w in seg.words:
+            mid = (w.start + w.end) / 2
+            i = max(0, int(np.searchsorted(offsets, mid, side="right")) - 1)
+            s, shift = batch[i], batch[i].start - offsets[i]
+            start = min(max(w.start + shift, s.start), s.end)
+            end = min(max(w.end + shift, start), s.end)
+            mapped[s].append(Word(w.text, start, end, w.probability))
+    out: dict[Suspect, list[Segment]] = {}
+    for s, words in mapped.items():
+        if words:
+            text = "".join(w.text for w in words).strip()
+            out[s] = [Segment(words[0].start, words[-1].end, text, language, tuple(words))]
+        else:
+            out[s] = []
+    return out
+
+
+def replace_span(
+    segments: Sequence[Segment], a: float, b: float, new: Sequence[Segment]
+) -> list[Segment]:
+    """Segments with every word whose midpoint lies in [a, b) replaced by ``new``."""
+    kept: list[Segment] = []
+    for s in segments:
+        words = tuple(w for w in s.words if not a <= (w.start + w.end) / 2 < b)
+        if len(words) == len(s.words):
+            kept.append(s)
+        elif words:
+            text = "".join(w.text for w in words).strip()
+            kept.append(
+                Segment(
+                    words[0].start,
+                    words[-1].end,
+                    text,
+                    s.language,
+                    words,
+                    s.avg_logprob,
+                    s.no_speech_prob,
+                    s.language_probability,
+                )
+            )
+    return sorted([*kept, *new], key=lambda s: s.start)
