@@ -142,7 +142,7 @@ def run_constructed(pipeline: Pipeline) -> list[dict[str, Any]]:
     return rows
 
 
-def run_long(minutes_list: list[float]) -> list[dict[str, Any]]:
+def run_long(minutes_list: list[float], modes: list[str]) -> list[dict[str, Any]]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="minutes-bench-") as tmp:
         for minutes in minutes_list:
@@ -150,7 +150,7 @@ def run_long(minutes_list: list[float]) -> list[dict[str, Any]]:
             audio = long_input(minutes, asr_items())
             write_wav(str(path), audio.samples)
             del audio
-            for mode in ("pipeline", "bare"):
+            for mode in modes:
                 out = subprocess.run(
                     [sys.executable, str(Path(__file__).parent / "rss_probe.py"), mode, str(path)],
                     capture_output=True,
@@ -171,6 +171,7 @@ def main() -> None:
         "--long", default="5,60", help="minutes of long input to probe, comma-separated"
     )
     ap.add_argument("--only", default="", help="comma-separated subset: asr,ami,constructed,long")
+    ap.add_argument("--modes", default="pipeline,bare", help="long-input runs: pipeline,bare")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
 
@@ -196,7 +197,7 @@ def main() -> None:
     if not only or "constructed" in only:
         results["constructed"] = run_constructed(pipeline)
     if (not only and not args.quick) or "long" in only:
-        results["long"] = run_long([float(x) for x in args.long.split(",")])
+        results["long"] = run_long([float(x) for x in args.long.split(",")], args.modes.split(","))
     RESULTS.mkdir(exist_ok=True)
     previous = RESULTS / "latest.json"
     if only and previous.exists():

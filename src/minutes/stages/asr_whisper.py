@@ -161,12 +161,16 @@ class WhisperTranscriber:
                 continue
             words = tuple(
                 Word(
-                    text=w.word,
+                    # A segment's first word may lack the space that separates it from
+                    # the previous segment's last word ("me," + "I").
+                    text=" " + w.word
+                    if i == 0 and w.word[:1].isascii() and w.word[:1].isalnum()
+                    else w.word,
                     start=offset + w.start,
                     end=offset + w.end,
                     probability=float(w.probability),
                 )
-                for w in (s.words or ())
+                for i, w in enumerate(s.words or ())
             )
             text = s.text.strip()
             if not text:

@@ -27,6 +27,7 @@ from minutes.types import Segment, Turn, Word
 # A stretch whose words average below this probability is re-read in another language.
 SUSPECT_PROBABILITY = 0.6
 SUSPECT_MIN_SECONDS = 1.0
+SKIPPED_SECONDS = 3.0  # speech left without words this long is read again
 BATCH_SECONDS = 30.0
 GAP = 0.5  # silence between packed stretches, so Whisper hears a pause
 
@@ -53,7 +54,12 @@ def _words_in(segments: Sequence[Segment], a: float, b: float) -> list[Word]:
 def find_suspects(
     chunks: Sequence[Chunk], segments: Sequence[Segment], turns: Sequence[Turn]
 ) -> list[Suspect]:
-    """Speaker stretches inside multi-speaker chunks whose reading looks wrong."""
+    """Speaker stretches whose reading looks wrong or is missing.
+
+    In a chunk with several speakers, a stretch with improbable words is suspect (its
+    language may differ from the chunk's). In any chunk, speech left without words for
+    ``SKIPPED_SECONDS`` or more is suspect: Whisper sometimes ends a window early.
+    """
     out: list[Suspect] = []
     for c in chunks:
         pieces = [
@@ -61,15 +67,19 @@ def find_suspects(
             for t in turns
             if min(t.end, c.end) - max(t.start, c.start) >= SUSPECT_MIN_SECONDS
         ]
-        if len(pieces) < 2:
-            continue  # one speaker: the chunk's own language decision covers it
         language = next((s.language for s in segments if s.start < c.end and s.end > c.start), "")
         for a, b in pieces:
             words = _words_in(segments, a, b)
             score = mean_probability(words)
-            if not words or score < SUSPECT_PROBABILITY:
+            if not words or (len(pieces) > 1 and score < SUSPECT_PROBABILITY):
                 out.append(Suspect(a, b, language, score))
-    return out
+                continue
+            # Speech after the last word (or before the first) that nothing covers.
+            if b - words[-1].end >= SKIPPED_SECONDS:
+                out.append(Suspect(words[-1].end, b, language, 0.0))
+            if words[0].start - a >= SKIPPED_SECONDS:
+                out.append(Suspect(a, words[0].start, language, 0.0))
+    return sorted(out, key=lambda s: s.start)
 
 
 def pack(suspects: Sequence[Suspect], limit: float = BATCH_SECONDS) -> list[list[Suspect]]:
@@ -98,14 +108,21 @@ def reread(
     moved: dict[str, list[Suspect]] = {}
     for s in suspects:
         language = identify(audio.slice(s.start, s.end))
-        if language != s.language:
+        # A stretch that produced no words at all is read again even in its own
+        # language: Whisper sometimes skips part of a window it found hard.
+        if language != s.language or s.score == 0.0:
             moved.setdefault(language, []).append(s)
     result = list(segments)
     for language, group in moved.items():
         for batch in pack(group):
-            for suspect, found in _decode_batch(audio, batch, language, decode).items():
-                if found:
-                    result = replace_span(result, suspect.start, suspect.end, found)
+            readings = _decode_batch(audio, batch, language, decode)
+            for suspect, found in readings.items():
+                reading = found
+                if not reading and len(batch) > 1:
+                    # Whisper may end a window early and skip what follows: read alone.
+                    reading = _decode_batch(audio, [suspect], language, decode)[suspect]
+                if reading:
+                    result = replace_span(result, suspect.start, suspect.end, reading)
     return result
 
 
