@@ -17,6 +17,8 @@ _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 # Half-width punctuation → the full-width form a Chinese sentence takes.
 _FULL_WIDTH = {",": "，", ".": "。", "?": "？", "!": "！", ":": "：", ";": "；"}
 _HALF_WIDTH = {v: k for k, v in _FULL_WIDTH.items()} | {"、": ","}
+# Full-width punctuation carries its own spacing; nothing follows it but text.
+_CJK_PUNCT = frozenset("，。？！：；、「」『』（）《》〈〉…—")
 
 # A phrase repeated more than this many times in a row is a decoding loop.
 MAX_REPEATS = 2
@@ -45,7 +47,9 @@ def layout(words: Sequence[Word]) -> tuple[Word, ...]:
             boundary = bool(_CJK.match(prev_char)) != bool(_CJK.match(first)) and (
                 _LATIN_OR_DIGIT.match(prev_char) or _LATIN_OR_DIGIT.match(first)
             )
-            if boundary:
+            if prev_char in _CJK_PUNCT:
+                text = text.lstrip()
+            elif boundary:
                 text = " " + text.lstrip()
             elif _CJK.match(prev_char) and _CJK.match(first):
                 text = text.lstrip()

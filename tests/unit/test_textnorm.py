@@ -44,3 +44,8 @@ def test_ordinary_repetition_stays() -> None:
     ws = words(" no,", " no,", " that", " is", " fine")
     assert remove_loops(ws) == ws
     assert remove_loops(words("好", "好", "好")) == words("好", "好", "好")
+
+
+def test_no_space_after_full_width_punctuation() -> None:
+    out = layout(words("如果", "建成,", " 單東", "就會", "。", " OK"))
+    assert joined(out) == "如果建成，單東就會。OK"
