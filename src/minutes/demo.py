@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from minutes.synth import Line, Voice
 
-# Distinct registers (a low male, a high female, a mid male) so voices are told apart.
-CHAIR = Voice("en+m3", rate=150, pitch=45)
+# Voices chosen by measuring resemblyzer similarity between espeak-ng variants: this
+# triple is the most distinct (every pair below 0.6 cosine), so the demo's speakers can
+# be told apart the way real people are.
+CHAIR = Voice("en+f5", rate=145, pitch=50)
 FINANCE = Voice("yue+f4", rate=140, pitch=85)
-OPS = Voice("cmn+m1", rate=145, pitch=10)
+OPS = Voice("cmn+m7", rate=145, pitch=15)
 
 DEMO_SCRIPT: tuple[Line, ...] = (
     Line(
