@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +157,17 @@ class Transcript:
     def text(self) -> str:
         return "\n".join(u.text for u in self.utterances)
 
+    @property
+    def language_share(self) -> dict[str, float]:
+        """Share of recognised speech time per language tag, largest first."""
+        seconds: dict[str, float] = {}
+        for u in self.utterances:
+            seconds[u.language] = seconds.get(u.language, 0.0) + max(0.0, u.end - u.start)
+        total = sum(seconds.values())
+        if total <= 0:
+            return {}
+        return {k: round(v / total, 3) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])}
+
     def speaker_name(self, speaker_id: str) -> str:
         for s in self.speakers:
             if s.id == speaker_id:
@@ -169,6 +180,7 @@ class Transcript:
             "source": self.source,
             "duration": round(self.duration, 3),
             "language": self.language,
+            "language_share": self.language_share,
             "model": self.model,
             "speakers": [s.to_dict() for s in self.speakers],
             "segments": [u.to_dict() for u in self.utterances],

@@ -50,6 +50,12 @@ def test_json_round_trip_and_whisperx_fields(transcript: Transcript) -> None:
     assert Transcript.from_dict(data) == transcript
 
 
+def test_language_share_in_json_and_markdown(transcript: Transcript) -> None:
+    data = json.loads(get_writer("json").render(transcript))
+    assert list(data["language_share"].items()) == [("yue", 0.6), ("en", 0.4)]
+    assert "- Languages: Cantonese 60%, English 40%" in get_writer("md").render(transcript)
+
+
 def test_srt(transcript: Transcript) -> None:
     srt = get_writer("srt").render(transcript)
     assert srt.startswith("1\n00:00:01,000 --> 00:00:02,000\n[Chan Tai Man] Hello there.\n")

@@ -41,9 +41,11 @@ class MarkdownWriter:
         title = transcript.source.rsplit("/", 1)[-1] or "Meeting"
         lines = [f"# Transcript: {_md(title)}", ""]
         lines.append(f"- Duration: {clock(transcript.duration)}")
-        if transcript.language:
-            lang = LANGUAGE_NAMES.get(transcript.language, transcript.language)
-            lines.append(f"- Main language: {lang}")
+        if transcript.language_share:
+            share = ", ".join(
+                f"{LANGUAGE_NAMES.get(k, k)} {v:.0%}" for k, v in transcript.language_share.items()
+            )
+            lines.append(f"- Languages: {share}")
         if transcript.speakers:
             talk = ", ".join(f"{_md(s.name)} ({clock(s.talk_time)})" for s in transcript.speakers)
             lines.append(f"- Speakers: {talk}")
