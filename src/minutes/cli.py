@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from minutes.errors import MinutesError
+from minutes.types import Transcript
 
 app = typer.Typer(
     name="minutes",
@@ -96,11 +97,9 @@ def _run(
     return paths
 
 
-def _summary(transcript: object) -> None:
+def _summary(transcript: Transcript) -> None:
     from minutes.formats.base import clock
-    from minutes.types import Transcript
 
-    assert isinstance(transcript, Transcript)
     table = Table(title="Transcript", show_lines=False, expand=False)
     table.add_column("time", style="dim", no_wrap=True)
     table.add_column("speaker", style="bold")
