@@ -24,9 +24,10 @@ def speaker_for(start: float, end: float, turns: Sequence[Turn], starts: Sequenc
         return "SPEAKER_00"
     overlap: dict[str, float] = defaultdict(float)
     i = max(0, bisect.bisect_right(starts, end) - 1)
-    # Walk back over turns that may still reach into the word (turns are short).
+    # The latest turn starting before the word ends always counts (it may be a long
+    # monologue); earlier ones only while they could still reach into the word.
     k = i
-    while k >= 0 and turns[k].start > start - 60.0:
+    while k >= 0 and (k == i or turns[k].start > start - 60.0):
         t = turns[k]
         ov = min(end, t.end) - max(start, t.start)
         if ov > 0:

@@ -7,7 +7,7 @@ words[].word/start/end/score``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,8 +214,3 @@ class Transcript:
             model=str(d.get("model", "")),
             metadata=dict(d.get("metadata", {})),
         )
-
-
-def speech_total(regions: Sequence[SpeechRegion]) -> float:
-    """Total seconds covered by non-overlapping speech regions."""
-    return sum(r.duration for r in regions)

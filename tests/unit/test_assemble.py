@@ -51,3 +51,9 @@ def test_talk_time_and_order() -> None:
         ("SPEAKER_01", "Speaker 1", 5.0),
         ("SPEAKER_00", "Speaker 2", 1.0),
     ]
+
+
+def test_word_deep_inside_a_long_monologue_turn() -> None:
+    s = seg([(" Still", 300.0, 300.4)])
+    turns = [Turn(0.0, 600.0, "SPEAKER_01"), Turn(250.0, 251.0, "SPEAKER_00")]
+    assert utterances(assign_speakers([s], turns))[0].speaker == "SPEAKER_01"
