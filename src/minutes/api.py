@@ -21,13 +21,19 @@ def build_options(
     diarization: bool = True,
     script: str = "hk",
     glossary: Glossary | None = None,
+    prompt: str | None = None,
 ) -> PipelineOptions:
-    """Options for one run from the user-facing knobs (validated here)."""
+    """Options for one run from the user-facing knobs (validated here).
+
+    ``prompt`` is free text that steers decoding (names, spelling, register); the
+    glossary's own prompt comes first when both are given.
+    """
     d = DiarizeOptions()
     glossary = glossary or Glossary()
+    initial = " ".join(p for p in (glossary.prompt(), (prompt or "").strip()) if p) or None
     return PipelineOptions(
         vad=VadOptions(),
-        asr=AsrOptions(model=model, language=language, initial_prompt=glossary.prompt() or None),
+        asr=AsrOptions(model=model, language=language, initial_prompt=initial),
         diarize=DiarizeOptions(
             num_speakers=num_speakers,
             min_speakers=min_speakers if min_speakers is not None else d.min_speakers,

@@ -60,7 +60,7 @@ def assign_speakers(segments: Sequence[Segment], turns: Sequence[Turn]) -> list[
     return out
 
 
-def _join(words: Sequence[Word]) -> str:
+def join_words(words: Sequence[Word]) -> str:
     # faster-whisper words carry their own leading space where the language uses one.
     return "".join(w.text for w in words).strip()
 
@@ -85,7 +85,7 @@ def utterances(
 
     def close() -> None:
         words = layout(remove_loops(glossary.fix(converter.convert_words(current))))
-        text = _join(words)
+        text = join_words(words)
         if words and text:
             out.append(
                 Utterance(

@@ -9,6 +9,7 @@ for as long as it lives), so peak memory does not grow with the length of a meet
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import weakref
 from collections.abc import Iterator
@@ -191,5 +192,65 @@ def _check_path(source: str | Path, label: str) -> str:
 
 
 def _reason(e: BaseException) -> str:
+    # FFmpeg's message names the file it opened (a server-side path for uploads) and
+    # an errno number; the user already knows which file, so keep only the reason.
+    if getattr(e, "strerror", None):
+        return str(e.strerror)[:200]  # type: ignore[attr-defined]
     text = str(e).strip() or type(e).__name__
-    return text.splitlines()[0][:200]
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", text.splitlines()[0])
+    return re.sub(r":\s*'[^']*'$", "", text)[:200]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """What a quick look at a recording found: its container and length."""
+
+    format: str
+    duration: float | None
+    codec: str
+
+
+def probe(path: str | Path, *, name: str | None = None, decode_seconds: float = 2.0) -> MediaInfo:
+    """Check that a file really is decodable audio by decoding its first seconds.
+
+    Cheap enough for an upload handler (the whole file is not read). Raises the same
+    errors as :func:`decode` for files that are not media or hold no audio.
+    """
+    import av
+
+    label = name or str(path)
+    opened = _check_path(path, label)
+    try:
+        container = av.open(opened, mode="r", metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError, OSError) as e:
+        raise AudioDecodeError(
+            f"{label}: not a recording minutes can read ({_reason(e)}). "
+            "Use an audio or video file such as WAV, FLAC, MP3, M4A, OGG, WebM or MP4."
+        ) from e
+    with container:
+        if not container.streams.audio:
+            raise AudioDecodeError(f"{label}: the file has no audio track.")
+        stream = container.streams.audio[0]
+        decoded = 0.0
+        try:
+            for frame in container.decode(stream):
+                decoded += frame.samples / max(frame.sample_rate or SAMPLE_RATE, 1)
+                if decoded >= decode_seconds:
+                    break
+        except (av.FFmpegError, ValueError) as e:
+            if decoded == 0.0:
+                raise AudioDecodeError(
+                    f"{label}: the audio is corrupt and could not be decoded ({_reason(e)})."
+                ) from e
+        if decoded == 0.0:
+            raise EmptyAudioError(f"{label}: the recording contains no audio samples.")
+        duration = None
+        if container.duration:
+            duration = container.duration / 1_000_000  # av.time_base
+        elif stream.duration and stream.time_base:
+            duration = float(stream.duration * stream.time_base)
+        return MediaInfo(
+            format=str(container.format.name).split(",")[0],
+            duration=duration,
+            codec=str(stream.codec_context.name),
+        )

@@ -192,6 +192,16 @@ def models() -> None:
     )
 
 
+def _register_server_commands() -> None:
+    from minutes.server.commands import admin_app, serve
+
+    app.command()(serve)
+    app.add_typer(admin_app, name="admin")
+
+
+_register_server_commands()
+
+
 def main() -> None:
     """Entry point: run the app; turn our errors into one calm sentence and an exit code."""
     _offline()

@@ -57,6 +57,24 @@ class Pipeline:
             self._embedder = ResemblyzerEmbedder(self.registry.speaker_encoder_path())
         return self._embedder
 
+    def with_options(self, options: PipelineOptions) -> Pipeline:
+        """A pipeline for other run options that reuses the engines this one has loaded.
+
+        Lets a server keep one copy of each model in memory across jobs whose language,
+        script or speaker counts differ.
+        """
+        other = Pipeline(options, self.registry)
+        if self._vad is not None and options.vad == self.options.vad:
+            other._vad = self._vad
+        if self._asr is not None and (
+            options.asr.model,
+            options.asr.compute_type,
+            options.asr.cpu_threads,
+        ) == (self.options.asr.model, self.options.asr.compute_type, self.options.asr.cpu_threads):
+            other._asr = self._asr.with_options(options.asr)
+        other._embedder = self._embedder
+        return other
+
     def load(self) -> None:
         """Load every engine now (e.g. at server start) instead of on first use."""
         _ = self.vad, self.asr

@@ -9,12 +9,12 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-def _default_cache() -> Path:
+def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "minutes"
 
 
-def _default_data() -> Path:
+def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "minutes"
 
@@ -24,8 +24,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MINUTES_", extra="ignore")
 
-    cache_dir: Path = Field(default_factory=_default_cache)
-    data_dir: Path = Field(default_factory=_default_data)
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    data_dir: Path = Field(default_factory=default_data_dir)
     # Extra directories searched for model folders by name (``models/<name>/model.bin``).
     model_dirs: list[Path] = Field(default_factory=list)
     # Hugging Face cache to look in for hub names (None: the hub's own default).

@@ -61,12 +61,15 @@ class MarkdownWriter:
 class SrtWriter:
     extension = "srt"
 
+    def __init__(self, speaker_labels: bool = True) -> None:
+        self.speaker_labels = speaker_labels
+
     def render(self, transcript: Transcript) -> str:
         blocks = []
         for i, u in enumerate(transcript.utterances, 1):
-            name = transcript.speaker_name(u.speaker)
+            label = f"[{transcript.speaker_name(u.speaker)}] " if self.speaker_labels else ""
             blocks.append(
-                f"{i}\n{timestamp(u.start)} --> {timestamp(u.end)}\n[{name}] {_one_line(u.text)}\n"
+                f"{i}\n{timestamp(u.start)} --> {timestamp(u.end)}\n{label}{_one_line(u.text)}\n"
             )
         return "\n".join(blocks)
 
@@ -74,12 +77,16 @@ class SrtWriter:
 class VttWriter:
     extension = "vtt"
 
+    def __init__(self, speaker_labels: bool = True) -> None:
+        self.speaker_labels = speaker_labels
+
     def render(self, transcript: Transcript) -> str:
         out = ["WEBVTT", ""]
         for u in transcript.utterances:
             name = transcript.speaker_name(u.speaker).replace(">", "")
+            voice = f"<v {name}>" if self.speaker_labels else ""
             out.append(f"{timestamp(u.start, '.')} --> {timestamp(u.end, '.')}")
-            out.append(f"<v {name}>{_vtt(_one_line(u.text))}")
+            out.append(f"{voice}{_vtt(_one_line(u.text))}")
             out.append("")
         return "\n".join(out)
 

@@ -9,6 +9,7 @@ text in the gaps).
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,6 +46,18 @@ class WhisperTranscriber:
             local_files_only=True,
         )
         self._supported = set(self._model.supported_languages)
+
+    def with_options(self, options: AsrOptions) -> WhisperTranscriber:
+        """The same loaded model decoding with other options (language, prompt, beam)."""
+        if (options.model, options.compute_type, options.cpu_threads) != (
+            self.options.model,
+            self.options.compute_type,
+            self.options.cpu_threads,
+        ):
+            raise ValueError("with_options cannot change the model or how it is loaded")
+        clone = copy.copy(self)
+        clone.options = options
+        return clone
 
     @property
     def multilingual(self) -> bool:

@@ -1,0 +1,134 @@
+"""The FastAPI application: ``create_app(settings)``; ``minutes serve`` runs it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from minutes.errors import (
+    AudioDecodeError,
+    EmptyAudioError,
+    InputError,
+    MinutesError,
+    ModelNotFoundError,
+    OptionsError,
+    StorageError,
+)
+from minutes.server.config import ServerSettings
+from minutes.server.context import ServerContext
+from minutes.server.db import Database
+from minutes.server.jobs import Executor, LocalExecutor, Worker
+from minutes.server.meetings import NotFoundError
+from minutes.server.routes import auth, meetings, openai_compat
+from minutes.server.uploads import BodyLimit, UploadTooLargeError
+
+log = logging.getLogger("minutes.server")
+
+# Most specific first: the first matching class decides the status.
+STATUS: tuple[tuple[type[MinutesError], int, str], ...] = (
+    (NotFoundError, 404, "not_found"),
+    (UploadTooLargeError, 413, "upload_too_large"),
+    (AudioDecodeError, 415, "unsupported_media"),
+    (EmptyAudioError, 422, "empty_media"),
+    (InputError, 422, "invalid_input"),
+    (OptionsError, 422, "invalid_option"),
+    (ModelNotFoundError, 503, "model_unavailable"),
+    (StorageError, 503, "storage_unavailable"),
+)
+
+
+def _error(status: int, message: str, kind: str) -> JSONResponse:
+    # OpenAI's error shape, so its clients show our message.
+    return JSONResponse({"error": {"message": message, "type": kind}}, status_code=status)
+
+
+def create_app(
+    settings: ServerSettings | None = None,
+    *,
+    executor: Executor | None = None,
+    run_worker: bool = True,
+) -> FastAPI:
+    """Build the app; the database is migrated and the worker started at startup."""
+    settings = settings or ServerSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.url)
+        db.migrate()
+        worker = None
+        if run_worker:
+            runner = executor or LocalExecutor()
+            if settings.preload_models and isinstance(runner, LocalExecutor):
+                from minutes.api import build_options
+
+                runner.preload(build_options())
+            worker = Worker(
+                db,
+                settings.media_dir,
+                runner,
+                threads=settings.workers,
+                lease_seconds=settings.job_lease_seconds,
+            )
+            worker.start()
+        app.state.ctx = ServerContext(settings, db, worker)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="minutes",
+        summary="Private meeting transcription for Hong Kong",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.include_router(auth.router)
+    app.include_router(meetings.router)
+    app.include_router(openai_compat.router)
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, Any]:
+        return {"ok": True}
+
+    @app.exception_handler(MinutesError)
+    async def minutes_error(_request: Request, exc: MinutesError) -> JSONResponse:
+        for cls, status, kind in STATUS:
+            if isinstance(exc, cls):
+                return _error(status, str(exc), kind)
+        log.error("unclassified error: %s", exc)
+        return _error(500, str(exc), "server_error")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        response = _error(exc.status_code, str(exc.detail), "request_error")
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg')}"
+            for e in exc.errors()[:5]
+        )
+        return _error(422, f"Invalid request: {problems}", "invalid_request")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return _error(
+            500, "Something went wrong on the server; it has been logged.", "server_error"
+        )
+
+    return app

@@ -1,0 +1,47 @@
+"""Server settings: where the data lives, which database, limits (``MINUTES_*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from minutes.settings import default_data_dir
+
+
+class ServerSettings(BaseSettings):
+    """Everything ``minutes serve`` needs; every field has a working default."""
+
+    model_config = SettingsConfigDict(env_prefix="MINUTES_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # None: a SQLite file under data_dir. ``postgresql://user:pw@host/db`` scales out.
+    database_url: str | None = None
+    max_upload_mb: float = 2048.0
+    # Transcriptions run at once in this process; 1 suits a small machine.
+    workers: int = 1
+    # A running job whose worker has not reported for this long is taken over.
+    job_lease_seconds: float = 60.0
+    session_days: float = 14.0
+    # Mark the session cookie Secure (set when the server sits behind HTTPS).
+    secure_cookies: bool = False
+    # Preload the models at start so the first upload does not wait for them.
+    preload_models: bool = False
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL, with the driver minutes installs for PostgreSQL."""
+        url = self.database_url or f"sqlite:///{self.data_dir / 'minutes.db'}"
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)

@@ -1,0 +1,430 @@
+"""The durable job queue and the worker that runs it.
+
+Jobs are rows; a worker claims one with a compare-and-set update, so any number of
+workers (threads here, processes or cluster nodes later) can share one database. A
+running job carries a heartbeat; on start, and whenever a lease runs out, jobs whose
+worker died are put back in the queue. Results are written in the same transaction
+that marks the job done, so a crash leaves either no result or the whole result.
+
+How a job is computed is behind :class:`Executor`; :class:`LocalExecutor` runs the
+pipeline in this process. A Ray executor only has to implement ``run``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+
+from minutes.errors import JobError, MinutesError
+from minutes.models import ModelRegistry
+from minutes.options import PipelineOptions
+from minutes.server import meetings
+from minutes.server.db import Database
+from minutes.server.tables import Job, Meeting, as_utc, utcnow
+from minutes.stages.base import Progress
+from minutes.types import Transcript
+
+log = logging.getLogger("minutes.server.jobs")
+
+# Share of a job's time each stage takes on a typical meeting (for one progress bar).
+STAGE_WEIGHTS = {"decode": 0.04, "vad": 0.06, "embed": 0.12, "asr": 0.74, "assemble": 0.04}
+STAGE_ORDER = tuple(STAGE_WEIGHTS)
+MAX_ATTEMPTS = 3
+TERMINAL = ("done", "failed", "cancelled")
+
+
+class JobCancelledError(JobError):
+    """Raised inside a running job when its cancellation was requested."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    """Everything an executor needs to transcribe one meeting."""
+
+    job_id: int
+    meeting_id: str
+    media_path: Path
+    filename: str
+    options: PipelineOptions
+
+
+class Executor(Protocol):
+    def run(self, request: JobRequest, progress: Progress) -> Transcript:
+        """Transcribe the request's recording, calling ``progress`` as it goes."""
+        ...
+
+
+@dataclass
+class LocalExecutor:
+    """Runs the pipeline in this process, keeping each model loaded between jobs."""
+
+    registry: ModelRegistry = field(default_factory=ModelRegistry)
+    _pipelines: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def run(self, request: JobRequest, progress: Progress) -> Transcript:
+        from minutes.pipeline import Pipeline
+
+        key = request.options.asr.model
+        with self._lock:
+            base = self._pipelines.get(key)
+            pipeline = (
+                base.with_options(request.options)
+                if base is not None
+                else Pipeline(request.options, self.registry)
+            )
+        transcript = pipeline.run_file(request.media_path, progress, name=request.filename)
+        with self._lock:
+            self._pipelines[key] = pipeline
+        return transcript
+
+    def preload(self, options: PipelineOptions) -> None:
+        from minutes.pipeline import Pipeline
+
+        pipeline = Pipeline(options, self.registry)
+        pipeline.load()
+        with self._lock:
+            self._pipelines[options.asr.model] = pipeline
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def enqueue(s: Any, meeting_id: str) -> Job:
+    job = Job(meeting_id=meeting_id)
+    s.add(job)
+    s.flush()
+    return job
+
+
+def request_cancel(s: Any, meeting_id: str) -> Job | None:
+    """Ask the meeting's queued or running job to stop; returns that job."""
+    job = meetings.latest_job(s, meeting_id)
+    if job is None or job.status in TERMINAL:
+        return job
+    if job.status == "queued":
+        job.status, job.finished_at, job.message = "cancelled", utcnow(), "cancelled"
+        meeting = s.get(Meeting, meeting_id)
+        if meeting is not None:
+            meeting.status = "cancelled"
+    else:
+        job.cancel_requested = True
+    return job
+
+
+def _pid_alive(worker: str) -> bool:
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's worker: only its lease can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Worker:
+    """Claims jobs from the database and runs them on background threads."""
+
+    def __init__(
+        self,
+        db: Database,
+        media_dir: Path,
+        executor: Executor,
+        *,
+        threads: int = 1,
+        lease_seconds: float = 60.0,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.media_dir = media_dir
+        self.executor = executor
+        self.threads = max(1, threads)
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_seconds = poll_seconds
+        self.name = worker_name()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> None:
+        self.recover()
+        for i in range(self.threads):
+            t = threading.Thread(target=self._loop, name=f"minutes-worker-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads.clear()
+
+    def wake(self) -> None:
+        """A job was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    # -- queue -----------------------------------------------------------------------
+    def recover(self) -> int:
+        """Requeue running jobs whose worker is gone (crash, kill, restart)."""
+        now = utcnow()
+        count = 0
+        with self.db.session() as s:
+            for job in s.scalars(select(Job).where(Job.status == "running")):
+                beat = as_utc(job.heartbeat_at) if job.heartbeat_at else None
+                stale = beat is None or now - beat > self.lease
+                if job.worker != self.name and not stale and _pid_alive(job.worker):
+                    continue
+                count += 1
+                meeting = s.get(Meeting, job.meeting_id)
+                if job.attempts >= MAX_ATTEMPTS:
+                    job.status, job.finished_at = "failed", now
+                    job.message = (
+                        f"the job stopped {job.attempts} times without finishing "
+                        "(the server crashed or was killed each time); upload it again "
+                        "or check the server's memory"
+                    )
+                    if meeting is not None:
+                        meeting.status, meeting.error = "failed", job.message
+                    continue
+                log.warning(
+                    "requeueing job %s of %s (worker %s gone)", job.id, job.meeting_id, job.worker
+                )
+                job.status, job.worker, job.stage, job.progress = "queued", "", "", 0.0
+                job.message = "restarted after an interruption"
+                if meeting is not None:
+                    meeting.status = "queued"
+        return count
+
+    def claim(self) -> int | None:
+        """Take the oldest queued job; None when there is none."""
+        with self.db.session() as s:
+            candidates = s.scalars(
+                select(Job.id)
+                .where(Job.status == "queued")
+                .order_by(Job.created_at, Job.id)
+                .limit(5)
+            ).all()
+            for job_id in candidates:
+                now = utcnow()
+                claimed = s.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == "queued")
+                    .values(
+                        status="running",
+                        worker=self.name,
+                        heartbeat_at=now,
+                        started_at=now,
+                        attempts=Job.attempts + 1,
+                        stage="",
+                        progress=0.0,
+                    )
+                )
+                if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                    job = s.get(Job, job_id)
+                    if job is not None:
+                        meeting = s.get(Meeting, job.meeting_id)
+                        if meeting is not None:
+                            meeting.status = "processing"
+                    return job_id
+        return None
+
+    def _loop(self) -> None:
+        last_recover = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                job_id = self.claim()
+                if job_id is None:
+                    self._wake.wait(self.poll_seconds)
+                    self._wake.clear()
+                    if time.monotonic() - last_recover > self.lease.total_seconds() / 2:
+                        self.recover()
+                        last_recover = time.monotonic()
+                    continue
+                self.run_job(job_id)
+            except Exception:
+                # The database went away for a moment: log, wait, carry on serving.
+                log.exception("worker loop error")
+                self._stop.wait(self.poll_seconds * 5)
+
+    # -- running ---------------------------------------------------------------------
+    def run_job(self, job_id: int) -> None:
+        with self.db.session() as s:
+            job = s.get(Job, job_id)
+            meeting = s.get(Meeting, job.meeting_id) if job else None
+            if job is None or meeting is None:
+                return
+            request = JobRequest(
+                job_id=job.id,
+                meeting_id=meeting.id,
+                media_path=self.media_dir / meeting.media_name,
+                filename=meeting.filename,
+                options=options_from_json(meeting.options),
+            )
+        tracker = _Tracker(self.db, job_id)
+        beat = threading.Thread(target=tracker.heartbeat_loop, daemon=True)
+        beat.start()
+        try:
+            transcript = self.executor.run(request, tracker.progress)
+        except JobCancelledError:
+            self._finish(job_id, "cancelled", "cancelled by the user")
+        except MinutesError as e:
+            self._finish(job_id, "failed", str(e))
+        except Exception as e:
+            log.exception("job %s failed", job_id)
+            self._finish(
+                job_id, "failed", f"internal error ({type(e).__name__}); see the server log"
+            )
+        else:
+            self._finish(job_id, "done", "", transcript)
+        finally:
+            tracker.stop()
+
+    def _finish(
+        self, job_id: int, status: str, message: str, transcript: Transcript | None = None
+    ) -> None:
+        with self.db.session() as s:
+            job = s.get(Job, job_id)
+            if job is None:
+                return  # the meeting was deleted while it ran
+            meeting = s.get(Meeting, job.meeting_id)
+            if meeting is None:
+                return
+            if status == "done" and job.cancel_requested:
+                status, message, transcript = "cancelled", "cancelled by the user", None
+            job.status, job.message, job.finished_at = status, message[:2000], utcnow()
+            if status == "done" and transcript is not None:
+                job.stage, job.progress = "done", 1.0
+                meetings.save_transcript(s, meeting, transcript)
+                meeting.status, meeting.error = "ready", None
+            else:
+                meeting.status = status
+                meeting.error = message if status == "failed" else None
+
+
+class _Tracker:
+    """Writes a running job's progress (throttled) and heartbeat; notices cancellation."""
+
+    def __init__(self, db: Database, job_id: int, every: float = 0.5) -> None:
+        self.db = db
+        self.job_id = job_id
+        self.every = every
+        self._last = 0.0
+        self._cancel = False
+        self._done = threading.Event()
+
+    def progress(self, stage: str, done: float, total: float) -> None:
+        if self._cancel:
+            raise JobCancelledError("cancelled by the user")
+        now = time.monotonic()
+        final = total > 0 and done >= total
+        if now - self._last < self.every and not final:
+            return
+        self._last = now
+        fraction = min(1.0, done / total) if total > 0 else 0.0
+        overall = overall_progress(stage, fraction)
+        with self.db.session() as s:
+            s.execute(
+                update(Job)
+                .where(Job.id == self.job_id)
+                .values(stage=stage, progress=overall, heartbeat_at=utcnow())
+            )
+            cancel = s.scalar(select(Job.cancel_requested).where(Job.id == self.job_id))
+        if cancel or cancel is None:  # None: the meeting (and job) was deleted
+            self._cancel = True
+            raise JobCancelledError("cancelled by the user")
+
+    def heartbeat_loop(self) -> None:
+        while not self._done.wait(10.0):
+            try:
+                with self.db.session() as s:
+                    s.execute(
+                        update(Job).where(Job.id == self.job_id).values(heartbeat_at=utcnow())
+                    )
+                    cancel = s.scalar(select(Job.cancel_requested).where(Job.id == self.job_id))
+                if cancel or cancel is None:
+                    self._cancel = True
+            except Exception:
+                log.exception("heartbeat failed")
+
+    def stop(self) -> None:
+        self._done.set()
+
+
+def overall_progress(stage: str, fraction: float) -> float:
+    """One 0–1 figure for the whole job from a stage and its own progress."""
+    if stage not in STAGE_WEIGHTS:
+        return 0.0
+    before = sum(STAGE_WEIGHTS[s] for s in STAGE_ORDER[: STAGE_ORDER.index(stage)])
+    return round(min(1.0, before + STAGE_WEIGHTS[stage] * fraction), 4)
+
+
+# -- options stored with a meeting ---------------------------------------------------
+OPTION_KEYS = (
+    "language",
+    "model",
+    "num_speakers",
+    "min_speakers",
+    "max_speakers",
+    "diarization",
+    "script",
+    "prompt",
+    "glossary",
+)
+
+
+def options_to_json(knobs: dict[str, Any]) -> str:
+    return json.dumps({k: knobs[k] for k in OPTION_KEYS if k in knobs}, ensure_ascii=False)
+
+
+def options_from_json(text: str) -> PipelineOptions:
+    """Pipeline options from the knobs stored with a meeting (validated again)."""
+    from minutes import glossary as glossary_mod
+    from minutes.api import build_options
+
+    knobs: dict[str, Any] = json.loads(text or "{}")
+    terms = knobs.pop("glossary", None)
+    gloss = glossary_mod.parse(terms, "glossary") if terms else None
+    return build_options(glossary=gloss, **knobs)
+
+
+def validate_options(knobs: dict[str, Any]) -> dict[str, Any]:
+    """Reject bad knobs at upload time rather than when the job runs."""
+    options_from_json(options_to_json(knobs))
+    return knobs
+
+
+def wait_for(
+    db: Database,
+    job_id: int,
+    timeout: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Job:
+    """Block until a job ends (used by the CLI and tests)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        with db.session() as s:
+            job = s.get(Job, job_id)
+            if job is None or job.status in TERMINAL:
+                if job is None:
+                    raise JobError(f"job {job_id} disappeared (its meeting was deleted)")
+                return job
+        if deadline is not None and time.monotonic() > deadline:
+            raise JobError(f"job {job_id} did not finish within {timeout} s")
+        sleep(0.2)

@@ -1,0 +1,234 @@
+"""Meetings and their transcripts in the database, always scoped to one owner.
+
+Every read and write takes the owner's id: a meeting of another user is reported
+exactly like one that does not exist, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from minutes.errors import MinutesError, OptionsError
+from minutes.server.tables import Job, Meeting, TranscriptDoc, UtteranceRow, as_utc, utcnow
+from minutes.types import Speaker, Transcript, Turn, Utterance
+
+MAX_TEXT = 20_000
+MAX_NAME = 100
+
+
+class NotFoundError(MinutesError):
+    """No such meeting (or not the caller's)."""
+
+
+def new_meeting_id() -> str:
+    return secrets.token_hex(12)
+
+
+def get(s: Session, owner_id: int, meeting_id: str, *, lock: bool = False) -> Meeting:
+    """The owner's meeting, or NotFoundError."""
+    if not meeting_id.isalnum() or len(meeting_id) > 32:
+        raise NotFoundError("No such meeting.")
+    q = select(Meeting).where(Meeting.id == meeting_id, Meeting.owner_id == owner_id)
+    if lock:
+        q = q.with_for_update()
+    meeting = s.scalar(q)
+    if meeting is None:
+        raise NotFoundError("No such meeting.")
+    return meeting
+
+
+def list_for(s: Session, owner_id: int, *, limit: int = 200, offset: int = 0) -> list[Meeting]:
+    q = (
+        select(Meeting)
+        .where(Meeting.owner_id == owner_id)
+        .order_by(Meeting.created_at.desc(), Meeting.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(s.scalars(q))
+
+
+def latest_job(s: Session, meeting_id: str) -> Job | None:
+    return s.scalar(
+        select(Job).where(Job.meeting_id == meeting_id).order_by(Job.id.desc()).limit(1)
+    )
+
+
+def load_transcript(s: Session, meeting: Meeting) -> Transcript | None:
+    doc = s.get(TranscriptDoc, meeting.id)
+    return Transcript.from_dict(json.loads(doc.document)) if doc else None
+
+
+def save_transcript(s: Session, meeting: Meeting, transcript: Transcript) -> None:
+    """Store a finished transcript and its searchable utterance rows, replacing any."""
+    s.execute(delete(UtteranceRow).where(UtteranceRow.meeting_id == meeting.id))
+    doc = s.get(TranscriptDoc, meeting.id)
+    text = json.dumps(transcript.to_dict(), ensure_ascii=False)
+    if doc is None:
+        s.add(TranscriptDoc(meeting_id=meeting.id, document=text))
+    else:
+        doc.document, doc.revision, doc.updated_at = text, doc.revision + 1, utcnow()
+    s.add_all(
+        UtteranceRow(
+            meeting_id=meeting.id,
+            uid=u.id,
+            position=i,
+            speaker=u.speaker,
+            start=u.start,
+            end=u.end,
+            language=u.language,
+            text=u.text,
+        )
+        for i, u in enumerate(transcript.utterances)
+    )
+    _summarise(meeting, transcript)
+
+
+def _summarise(meeting: Meeting, t: Transcript) -> None:
+    meeting.duration = t.duration
+    meeting.language = t.language
+    meeting.languages = json.dumps(t.language_share)
+    meeting.speaker_count = len(t.speakers)
+    meeting.updated_at = utcnow()
+
+
+def _rewrite(s: Session, meeting: Meeting, transcript: Transcript) -> None:
+    doc = s.get(TranscriptDoc, meeting.id)
+    if doc is None:
+        raise NotFoundError("This meeting has no transcript yet.")
+    doc.document = json.dumps(transcript.to_dict(), ensure_ascii=False)
+    doc.revision += 1
+    doc.updated_at = utcnow()
+    _summarise(meeting, transcript)
+
+
+def _require(s: Session, meeting: Meeting) -> Transcript:
+    t = load_transcript(s, meeting)
+    if t is None:
+        raise NotFoundError("This meeting has no transcript yet; wait for its job to finish.")
+    return t
+
+
+def edit_utterance(s: Session, meeting: Meeting, uid: str, text: str) -> Utterance:
+    """Replace an utterance's text (the words keep their times for playback)."""
+    text = _clean(text, MAX_TEXT, "text")
+    t = _require(s, meeting)
+    found = [u for u in t.utterances if u.id == uid]
+    if not found:
+        raise NotFoundError(f"No utterance {uid!r} in this meeting.")
+    edited = replace(found[0], text=text)
+    t = replace(t, utterances=tuple(edited if u.id == uid else u for u in t.utterances))
+    _rewrite(s, meeting, t)
+    s.execute(
+        update(UtteranceRow)
+        .where(UtteranceRow.meeting_id == meeting.id, UtteranceRow.uid == uid)
+        .values(text=text, edited=True)
+    )
+    return edited
+
+
+def rename_speaker(s: Session, meeting: Meeting, speaker_id: str, name: str) -> Speaker:
+    name = _clean(name, MAX_NAME, "name")
+    t = _require(s, meeting)
+    if not any(sp.id == speaker_id for sp in t.speakers):
+        raise NotFoundError(f"No speaker {speaker_id!r} in this meeting.")
+    speakers = tuple(replace(sp, name=name) if sp.id == speaker_id else sp for sp in t.speakers)
+    _rewrite(s, meeting, replace(t, speakers=speakers))
+    return next(sp for sp in speakers if sp.id == speaker_id)
+
+
+def merge_speakers(s: Session, meeting: Meeting, source: str, target: str) -> Transcript:
+    """Give everything ``source`` said to ``target`` (turns, utterances, words)."""
+    if source == target:
+        raise OptionsError("Choose two different speakers to merge.")
+    t = _require(s, meeting)
+    ids = {sp.id for sp in t.speakers}
+    for sid in (source, target):
+        if sid not in ids:
+            raise NotFoundError(f"No speaker {sid!r} in this meeting.")
+
+    def move(x: str | None) -> str | None:
+        return target if x == source else x
+
+    utts = tuple(
+        replace(
+            u,
+            speaker=target if u.speaker == source else u.speaker,
+            words=tuple(replace(w, speaker=move(w.speaker)) for w in u.words),
+        )
+        for u in t.utterances
+    )
+    turns = tuple(Turn(x.start, x.end, target) if x.speaker == source else x for x in t.turns)
+    moved = sum(sp.talk_time for sp in t.speakers if sp.id == source)
+    speakers = tuple(
+        replace(sp, talk_time=sp.talk_time + moved) if sp.id == target else sp
+        for sp in t.speakers
+        if sp.id != source
+    )
+    merged = replace(t, utterances=utts, turns=turns, speakers=speakers)
+    _rewrite(s, meeting, merged)
+    s.execute(
+        update(UtteranceRow)
+        .where(UtteranceRow.meeting_id == meeting.id, UtteranceRow.speaker == source)
+        .values(speaker=target)
+    )
+    return merged
+
+
+def retitle(meeting: Meeting, title: str) -> None:
+    meeting.title = _clean(title, 200, "title")
+    meeting.updated_at = utcnow()
+
+
+def count_for(s: Session, owner_id: int) -> int:
+    return int(s.scalar(select(func.count()).where(Meeting.owner_id == owner_id)) or 0)
+
+
+def _clean(value: str, limit: int, field: str) -> str:
+    value = value.replace("\x00", "").strip()
+    if not value:
+        raise OptionsError(f"The {field} cannot be empty.")
+    if len(value) > limit:
+        raise OptionsError(f"The {field} is too long (at most {limit} characters).")
+    return value
+
+
+def meeting_dict(m: Meeting, job: Job | None = None) -> dict[str, Any]:
+    """The JSON shape of a meeting in the API."""
+    out: dict[str, Any] = {
+        "id": m.id,
+        "title": m.title,
+        "filename": m.filename,
+        "status": m.status,
+        "duration": m.duration,
+        "language": m.language,
+        "languages": json.loads(m.languages or "{}"),
+        "speaker_count": m.speaker_count,
+        "media_bytes": m.media_bytes,
+        "media_format": m.media_format,
+        "origin": m.origin,
+        "error": m.error,
+        "created_at": as_utc(m.created_at).isoformat(),
+        "updated_at": as_utc(m.updated_at).isoformat(),
+    }
+    if job is not None:
+        out["job"] = job_dict(job)
+    return out
+
+
+def job_dict(j: Job) -> dict[str, Any]:
+    return {
+        "id": j.id,
+        "status": j.status,
+        "stage": j.stage,
+        "progress": round(j.progress, 4),
+        "message": j.message,
+        "attempts": j.attempts,
+        "cancel_requested": j.cancel_requested,
+    }

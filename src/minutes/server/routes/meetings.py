@@ -1,0 +1,319 @@
+"""Meetings: upload, list, read, correct, export, follow progress, search, delete."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from minutes.errors import OptionsError
+from minutes.formats import FORMATS, get_writer
+from minutes.server import jobs, meetings, search, uploads
+from minutes.server.context import Ctx, ServerContext, User
+from minutes.server.tables import Meeting
+
+router = APIRouter(prefix="/api", tags=["meetings"])
+
+MEDIA_TYPES = {
+    "json": "application/json",
+    "md": "text/markdown",
+    "srt": "application/x-subrip",
+    "vtt": "text/vtt",
+    "rttm": "text/plain",
+    "txt": "text/plain",
+}
+
+
+class TextEdit(BaseModel):
+    text: str = Field(max_length=meetings.MAX_TEXT)
+
+
+class SpeakerRename(BaseModel):
+    name: str = Field(max_length=meetings.MAX_NAME)
+
+
+class SpeakerMerge(BaseModel):
+    source: str = Field(max_length=32)
+    target: str = Field(max_length=32)
+
+
+class MeetingPatch(BaseModel):
+    title: str = Field(max_length=200)
+
+
+def create_meeting(
+    ctx: ServerContext,
+    owner_id: int,
+    upload: UploadFile,
+    knobs: dict[str, Any],
+    *,
+    title: str | None = None,
+    origin: str = "upload",
+) -> tuple[Meeting, int]:
+    """Store an upload and queue its transcription; returns the meeting and its job id."""
+    jobs.validate_options(knobs)
+    filename = uploads.display_name(upload.filename)
+    meeting_id = meetings.new_meeting_id()
+    stored = uploads.store(
+        upload.file, ctx.settings.media_dir, meeting_id, filename, ctx.settings.max_upload_bytes
+    )
+    try:
+        with ctx.db.session() as s:
+            meeting = Meeting(
+                id=meeting_id,
+                owner_id=owner_id,
+                title=(title or "").strip()[:200] or Path(filename).stem[:200] or "Meeting",
+                filename=filename,
+                media_name=stored.media_name,
+                media_bytes=stored.size,
+                media_format=stored.info.format,
+                duration=stored.info.duration,
+                options=jobs.options_to_json(knobs),
+                origin=origin,
+            )
+            s.add(meeting)
+            s.flush()
+            job_id = jobs.enqueue(s, meeting_id).id
+    except BaseException:
+        uploads.remove(ctx.settings.media_dir, stored.media_name)
+        raise
+    if ctx.worker is not None:
+        ctx.worker.wake()
+    return meeting, job_id
+
+
+@router.post("/meetings", status_code=202)
+def upload_meeting(
+    ctx: Ctx,
+    user: User,
+    file: Annotated[UploadFile, File(description="Any audio or video recording")],
+    title: Annotated[str | None, Form(max_length=200)] = None,
+    language: Annotated[str, Form(max_length=8)] = "auto",
+    num_speakers: Annotated[int | None, Form()] = None,
+    min_speakers: Annotated[int | None, Form()] = None,
+    max_speakers: Annotated[int | None, Form()] = None,
+    script: Annotated[str, Form(max_length=8)] = "hk",
+    glossary: Annotated[str | None, Form(max_length=100_000)] = None,
+    prompt: Annotated[str | None, Form(max_length=1000)] = None,
+) -> dict[str, Any]:
+    """Upload a recording; its transcription is queued (follow it at ``/events``)."""
+    knobs: dict[str, Any] = {"language": language, "script": script}
+    for key, value in (
+        ("num_speakers", num_speakers),
+        ("min_speakers", min_speakers),
+        ("max_speakers", max_speakers),
+        ("prompt", prompt),
+        ("glossary", glossary),
+    ):
+        if value is not None and value != "":
+            knobs[key] = value
+    meeting, _job = create_meeting(ctx, user.id, file, knobs, title=title)
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting.id)
+        return {"meeting": meetings.meeting_dict(m, meetings.latest_job(s, m.id))}
+
+
+@router.get("/meetings")
+def list_meetings(
+    ctx: Ctx,
+    user: User,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        rows = meetings.list_for(s, user.id, limit=limit, offset=offset)
+        return {
+            "meetings": [meetings.meeting_dict(m, meetings.latest_job(s, m.id)) for m in rows],
+            "total": meetings.count_for(s, user.id),
+        }
+
+
+@router.get("/meetings/{meeting_id}")
+def get_meeting(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        return {"meeting": meetings.meeting_dict(m, meetings.latest_job(s, m.id))}
+
+
+@router.patch("/meetings/{meeting_id}")
+def patch_meeting(meeting_id: str, body: MeetingPatch, ctx: Ctx, user: User) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        meetings.retitle(m, body.title)
+        return {"meeting": meetings.meeting_dict(m)}
+
+
+@router.delete("/meetings/{meeting_id}")
+def delete_meeting(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
+    """Delete a meeting, its recording and everything derived from it."""
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        media = m.media_name
+        jobs.request_cancel(s, m.id)
+        s.delete(m)
+    uploads.remove(ctx.settings.media_dir, media)
+    return {"ok": True}
+
+
+@router.post("/meetings/{meeting_id}/cancel")
+def cancel_job(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        job = jobs.request_cancel(s, m.id)
+        return {"job": meetings.job_dict(job) if job else None}
+
+
+@router.post("/meetings/{meeting_id}/retry", status_code=202)
+def retry_job(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
+    """Queue a failed or cancelled meeting again."""
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        last = meetings.latest_job(s, m.id)
+        if last is not None and last.status not in ("failed", "cancelled"):
+            raise HTTPException(409, f"The meeting's job is {last.status}; nothing to retry.")
+        job = jobs.enqueue(s, m.id)
+        m.status, m.error = "queued", None
+        out = {"job": meetings.job_dict(job)}
+    if ctx.worker is not None:
+        ctx.worker.wake()
+    return out
+
+
+@router.get("/meetings/{meeting_id}/job")
+def job_status(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        job = meetings.latest_job(s, m.id)
+        return {"status": m.status, "job": meetings.job_dict(job) if job else None}
+
+
+@router.get("/meetings/{meeting_id}/events")
+async def job_events(meeting_id: str, request: Request, ctx: Ctx, user: User) -> Response:
+    """Server-Sent Events: one ``progress`` event per change, ``end`` when the job ends."""
+
+    def snapshot() -> dict[str, Any]:
+        with ctx.db.session() as s:
+            m = meetings.get(s, user.id, meeting_id)
+            job = meetings.latest_job(s, m.id)
+            return {"status": m.status, "job": meetings.job_dict(job) if job else None}
+
+    first = await run_in_threadpool(snapshot)  # 404 now, before the stream starts
+
+    async def stream() -> AsyncIterator[str]:
+        last: dict[str, Any] | None = None
+        state = first
+        while True:
+            if state != last:
+                yield f"event: progress\ndata: {json.dumps(state)}\n\n"
+                last = state
+            if state["status"] in ("ready", "failed", "cancelled"):
+                yield f"event: end\ndata: {json.dumps(state)}\n\n"
+                return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(0.5)
+            try:
+                state = await run_in_threadpool(snapshot)
+            except meetings.NotFoundError:
+                yield 'event: end\ndata: {"status": "deleted"}\n\n'
+                return
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/meetings/{meeting_id}/transcript")
+def get_transcript(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        t = meetings.load_transcript(s, m)
+        if t is None:
+            raise meetings.NotFoundError(
+                f"The transcript is not ready (the meeting is {m.status})."
+            )
+        return t.to_dict()
+
+
+@router.patch("/meetings/{meeting_id}/utterances/{uid}")
+def edit_utterance(
+    meeting_id: str, uid: str, body: TextEdit, ctx: Ctx, user: User
+) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id, lock=True)
+        return {"utterance": meetings.edit_utterance(s, m, uid, body.text).to_dict()}
+
+
+@router.patch("/meetings/{meeting_id}/speakers/{speaker_id}")
+def rename_speaker(
+    meeting_id: str, speaker_id: str, body: SpeakerRename, ctx: Ctx, user: User
+) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id, lock=True)
+        return {"speaker": meetings.rename_speaker(s, m, speaker_id, body.name).to_dict()}
+
+
+@router.post("/meetings/{meeting_id}/speakers/merge")
+def merge_speakers(meeting_id: str, body: SpeakerMerge, ctx: Ctx, user: User) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id, lock=True)
+        t = meetings.merge_speakers(s, m, body.source, body.target)
+        return {"speakers": [sp.to_dict() for sp in t.speakers]}
+
+
+@router.get("/meetings/{meeting_id}/export/{fmt}")
+def export(meeting_id: str, fmt: str, ctx: Ctx, user: User) -> Response:
+    """The transcript in one of json, md, srt, vtt, rttm, txt, as a download."""
+    if fmt not in FORMATS:
+        raise OptionsError(f"Unknown format {fmt!r}; choose from: {', '.join(FORMATS)}.")
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        t = meetings.load_transcript(s, m)
+        if t is None:
+            raise meetings.NotFoundError(
+                f"The transcript is not ready (the meeting is {m.status})."
+            )
+        title = m.title
+    writer = get_writer(fmt)
+    body = writer.render(t)
+    name = f"{Path(title).stem or 'meeting'}.{writer.extension}"
+    return Response(
+        body,
+        media_type=MEDIA_TYPES[fmt] + "; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+@router.get("/meetings/{meeting_id}/audio")
+def audio(meeting_id: str, ctx: Ctx, user: User) -> Response:
+    """The original recording (range requests supported, for seeking in a player)."""
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        path = ctx.settings.media_dir / m.media_name
+    if not path.is_file():
+        raise meetings.NotFoundError("The recording file is missing on the server.")
+    return FileResponse(path, media_type="application/octet-stream")
+
+
+@router.get("/search")
+def search_meetings(
+    ctx: Ctx,
+    user: User,
+    q: Annotated[str, Query(max_length=search.MAX_QUERY)] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """Utterances containing ``q`` across all of the caller's meetings."""
+    with ctx.db.session() as s:
+        hits = search.search(s, user.id, q, limit=limit)
+    return {"query": q, "hits": [asdict(h) for h in hits]}
