@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean serve admin
 
 setup: $(STAMP)
 
@@ -19,9 +19,17 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(VENV)/bin/minutes demo $(MEETING)
 
-## Lint, type-check and run the whole test suite
+## Lint, type-check and run the whole test suite (starts a local PostgreSQL for the server tests)
 test: setup lint
-	$(VENV)/bin/pytest -q
+	MINUTES_TEST_POSTGRES_URL="$${MINUTES_TEST_POSTGRES_URL:-$$(scripts/test-postgres.sh || true)}" \
+		$(VENV)/bin/pytest -q
+
+## Run the server on http://127.0.0.1:8000 (create a user first: make admin USER=name)
+serve: setup
+	$(VENV)/bin/minutes serve
+
+admin: setup
+	$(VENV)/bin/minutes admin create-user $(USER) --admin
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

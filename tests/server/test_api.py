@@ -1,0 +1,348 @@
+"""The REST API against a real database (SQLite and PostgreSQL) and the real pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from server.conftest import upload, wait_ready
+
+from media import encode
+
+pytestmark = pytest.mark.models
+
+
+@pytest.fixture(scope="module")
+def ready_meeting(client, english_meeting_wav: Path) -> dict[str, Any]:
+    r = upload(client, english_meeting_wav, client.alice, title="Budget review")
+    assert r.status_code == 202, r.text
+    meeting = wait_ready(client, r.json()["meeting"]["id"], client.alice)
+    assert meeting["status"] == "ready", meeting
+    return meeting
+
+
+# -- accounts -----------------------------------------------------------------------
+def test_sign_in_tokens_and_roles(client) -> None:
+    assert client.get("/api/me").status_code == 401
+    assert client.get("/api/me", headers={"Authorization": "Bearer forged"}).status_code == 401
+    bad = client.post("/api/auth/login", json={"username": "alice", "password": "nope-nope"})
+    assert bad.status_code == 401
+    assert "Wrong username or password" in bad.json()["error"]["message"]
+    unknown = client.post("/api/auth/login", json={"username": "nobody", "password": "whatever1"})
+    assert unknown.status_code == 401
+
+    ok = client.post("/api/auth/login", json={"username": "alice", "password": "alice-password"})
+    assert ok.status_code == 200
+    assert client.get("/api/me").json()["user"]["username"] == "alice"  # the cookie works
+    # A write with the cookie from another site is refused.
+    cross = client.post(
+        "/api/tokens", json={"name": "x"}, headers={"Origin": "https://evil.example"}
+    )
+    assert cross.status_code == 403
+    token = client.post("/api/tokens", json={"name": "script"}).json()["token"]
+    client.post("/api/auth/logout")
+    client.cookies.clear()
+    assert client.get("/api/me").status_code == 401
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["user"] == {
+        "id": me.json()["user"]["id"],
+        "username": "alice",
+        "is_admin": True,
+    }
+
+    # Only an admin creates users; names and passwords are checked.
+    assert (
+        client.post(
+            "/api/users", headers=client.bob, json={"username": "eve", "password": "12345678"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/users", headers=client.alice, json={"username": "bob", "password": "another-pass"}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/users", headers=client.alice, json={"username": "carol", "password": "short"}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/users",
+            headers=client.alice,
+            json={"username": "bad name/..", "password": "long-enough"},
+        ).status_code
+        == 422
+    )
+    made = client.post(
+        "/api/users", headers=client.alice, json={"username": "carol", "password": "carol-password"}
+    )
+    assert made.status_code == 201
+    users = client.get("/api/users", headers=client.alice).json()["users"]
+    assert {u["username"] for u in users} >= {"alice", "bob", "carol"}
+    assert all("password" not in str(u) for u in users)
+
+
+def test_passwords_are_hashed_with_argon2(client) -> None:
+    from sqlalchemy import select
+
+    from minutes.server.tables import Token, User
+
+    with client.app.state.ctx.db.session() as s:
+        hashes = s.scalars(select(User.password_hash)).all()
+        tokens = s.scalars(select(Token.token_hash)).all()
+    assert hashes
+    assert all(h.startswith("$argon2") for h in hashes)
+    assert all(len(t) == 64 and not t.startswith(("mk_", "ms_")) for t in tokens)
+
+
+# -- the main flow ------------------------------------------------------------------
+def test_upload_is_transcribed_with_progress(client, ready_meeting) -> None:
+    m = ready_meeting
+    assert m["title"] == "Budget review"
+    assert m["filename"] == "budget meeting 會議.wav"
+    assert m["speaker_count"] >= 2
+    assert m["language"] == "en"
+    assert m["job"]["status"] == "done"
+    assert m["job"]["progress"] == 1.0
+    t = client.get(f"/api/meetings/{m['id']}/transcript", headers=client.alice).json()
+    assert t["schema_version"].startswith("1.")
+    assert "budget" in " ".join(u["text"] for u in t["segments"]).lower()
+    # Progress as Server-Sent Events ends with the final state.
+    with client.stream("GET", f"/api/meetings/{m['id']}/events", headers=client.alice) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        body = "".join(r.iter_text())
+    assert "event: end" in body
+    assert '"status": "ready"' in body
+
+
+def test_listing_and_audio_range(client, ready_meeting) -> None:
+    listing = client.get("/api/meetings", headers=client.alice).json()
+    assert ready_meeting["id"] in [m["id"] for m in listing["meetings"]]
+    r = client.get(
+        f"/api/meetings/{ready_meeting['id']}/audio",
+        headers={**client.alice, "Range": "bytes=0-99"},
+    )
+    assert r.status_code == 206
+    assert len(r.content) == 100
+    assert r.content[:4] == b"RIFF"
+
+
+def test_corrections_are_saved_and_exported(client, ready_meeting) -> None:
+    mid = ready_meeting["id"]
+    base = f"/api/meetings/{mid}"
+    t = client.get(f"{base}/transcript", headers=client.alice).json()
+    first, second = t["segments"][0], t["segments"][1]
+
+    hostile = "'); DROP TABLE meetings; -- <script>alert(1)</script> 運輸署 Transport Department"
+    r = client.patch(
+        f"{base}/utterances/{first['id']}", headers=client.alice, json={"text": hostile}
+    )
+    assert r.status_code == 200, r.text
+    r = client.patch(
+        f"{base}/speakers/{first['speaker']}", headers=client.alice, json={"name": "陳主席 Chair"}
+    )
+    assert r.status_code == 200
+    assert (
+        client.patch(
+            f"{base}/utterances/nope", headers=client.alice, json={"text": "x"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.patch(
+            f"{base}/utterances/{first['id']}", headers=client.alice, json={"text": "   "}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.patch(
+            f"{base}/speakers/SPEAKER_99", headers=client.alice, json={"name": "X"}
+        ).status_code
+        == 404
+    )
+
+    again = client.get(f"{base}/transcript", headers=client.alice).json()
+    assert again["segments"][0]["text"] == hostile  # stored verbatim, survives reload
+    assert any(s["name"] == "陳主席 Chair" for s in again["speakers"])
+
+    srt = client.get(f"{base}/export/srt", headers=client.alice)
+    assert srt.status_code == 200
+    assert "[陳主席 Chair] '); DROP TABLE" in srt.text
+    assert "attachment" in srt.headers["content-disposition"]
+    md = client.get(f"{base}/export/md", headers=client.alice).text
+    assert "<script>" not in md  # Markdown export neutralises markup
+    for fmt in ("json", "vtt", "rttm", "txt"):
+        assert client.get(f"{base}/export/{fmt}", headers=client.alice).status_code == 200
+    assert client.get(f"{base}/export/pdf", headers=client.alice).status_code == 422
+
+    # Search: Chinese in either script, English case-insensitively, short words too.
+    for q in ("运输署", "運輸署", "transport department", "署"):
+        hits = client.get("/api/search", params={"q": q}, headers=client.alice).json()["hits"]
+        assert [h["utterance_id"] for h in hits if h["meeting_id"] == mid] == [first["id"]], q
+    assert client.get("/api/search", params={"q": "%"}, headers=client.alice).json()["hits"] == []
+    assert client.get("/api/search", params={"q": ""}, headers=client.alice).status_code == 422
+
+    # Merging moves every utterance and turn of one speaker to the other.
+    if second["speaker"] != first["speaker"]:
+        r = client.post(
+            f"{base}/speakers/merge",
+            headers=client.alice,
+            json={"source": second["speaker"], "target": first["speaker"]},
+        )
+        assert r.status_code == 200
+        merged = client.get(f"{base}/transcript", headers=client.alice).json()
+        assert second["speaker"] not in {u["speaker"] for u in merged["segments"]}
+        assert second["speaker"] not in {t["speaker"] for t in merged["turns"]}
+        assert len(merged["speakers"]) == len(again["speakers"]) - 1
+
+
+def test_another_user_cannot_see_or_touch_a_meeting(client, ready_meeting) -> None:
+    mid = ready_meeting["id"]
+    for method, path, body in [
+        ("GET", f"/api/meetings/{mid}", None),
+        ("GET", f"/api/meetings/{mid}/transcript", None),
+        ("GET", f"/api/meetings/{mid}/audio", None),
+        ("GET", f"/api/meetings/{mid}/events", None),
+        ("GET", f"/api/meetings/{mid}/export/srt", None),
+        ("PATCH", f"/api/meetings/{mid}", {"title": "mine now"}),
+        ("PATCH", f"/api/meetings/{mid}/utterances/u0001", {"text": "hacked"}),
+        ("PATCH", f"/api/meetings/{mid}/speakers/SPEAKER_00", {"name": "hacked"}),
+        ("POST", f"/api/meetings/{mid}/cancel", None),
+        ("DELETE", f"/api/meetings/{mid}", None),
+    ]:
+        r = client.request(method, path, headers=client.bob, json=body)
+        assert r.status_code == 404, (method, path, r.status_code)
+        assert r.json()["error"]["message"] == "No such meeting."  # same as a missing id
+    assert client.get("/api/meetings", headers=client.bob).json()["meetings"] == []
+    assert (
+        client.get("/api/search", params={"q": "budget"}, headers=client.bob).json()["hits"] == []
+    )
+    assert client.get("/api/meetings/../../etc/passwd", headers=client.bob).status_code == 404
+    assert client.get(f"/api/meetings/{mid}", headers=client.alice).status_code == 200
+
+
+# -- bad input ----------------------------------------------------------------------
+def _media_files(client) -> set[str]:
+    return {p.name for p in client.app.state.ctx.settings.media_dir.iterdir()}
+
+
+def _meeting_count(client, headers) -> int:
+    return client.get("/api/meetings", headers=headers).json()["total"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "status", "words"),
+    [
+        ("notes.mp3", b"this is a text file, not audio" * 10, 415, "not a recording"),
+        ("empty.wav", b"", 422, "empty"),
+        (
+            "../../../etc/passwd",
+            b"root:x:0:0:root:/root:/bin/bash\n",
+            415,
+            "passwd: not a recording",
+        ),
+        ("<img src=x onerror=alert(1)>.wav", b"RIFF\x00\x00", 415, "not a recording"),
+    ],
+)
+def test_bad_uploads_leave_nothing_behind(client, name, content, status, words) -> None:
+    before_files, before = _media_files(client), _meeting_count(client, client.bob)
+    r = client.post("/api/meetings", headers=client.bob, files={"file": (name, content)})
+    assert r.status_code == status, r.text
+    message = r.json()["error"]["message"]
+    assert words in message
+    assert "/media/" not in message
+    assert "Traceback" not in r.text
+    assert _media_files(client) == before_files
+    assert _meeting_count(client, client.bob) == before
+
+
+def test_oversized_upload_is_refused(client, tmp_path: Path) -> None:
+    big = tmp_path / "big.wav"
+    rng = np.random.default_rng(0)
+    encode(big, (rng.standard_normal(16000 * 200) * 0.1).astype(np.float32))  # ~6.4 MB > 5
+    before = _media_files(client)
+    r = upload(client, big, client.bob)
+    assert r.status_code == 413
+    assert "larger than this server accepts" in r.json()["error"]["message"]
+    assert _media_files(client) == before
+    assert client.get("/healthz").json() == {"ok": True}
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"language": "klingon"}, "language"),
+        ({"num_speakers": "0"}, "speaker"),
+        ({"script": "hieroglyph"}, "script"),
+        ({"num_speakers": "many"}, "num_speakers"),
+        ({"glossary": "x" * 100_001}, "glossary"),
+    ],
+)
+def test_bad_options_are_refused_before_storing(client, english_meeting_wav, fields, words) -> None:
+    before = _media_files(client)
+    r = upload(client, english_meeting_wav, client.bob, **fields)
+    assert r.status_code == 422, r.text
+    assert words in r.json()["error"]["message"].lower()
+    assert _media_files(client) == before
+
+
+def test_hostile_filename_is_only_displayed(client, tmp_path: Path, english_meeting) -> None:
+    path = tmp_path / "x.wav"
+    encode(path, english_meeting[0][: 16000 * 3])
+    r = upload(client, path, client.bob, name="..\\..\\..\\windows\\evil name.wav")
+    assert r.status_code == 202, r.text
+    meeting = r.json()["meeting"]
+    assert meeting["filename"] == "evil name.wav"
+    assert meeting["id"] + ".media" in _media_files(client)
+    client.delete(f"/api/meetings/{meeting['id']}", headers=client.bob)
+
+
+def test_display_names_drop_paths_and_control_characters() -> None:
+    from minutes.server.uploads import display_name
+
+    assert display_name("../../etc/passwd") == "passwd"
+    assert display_name("C:\\Users\\x\\會議\u202e\x00\x07.m4a") == "會議.m4a"
+    assert display_name("...") == "recording"
+    assert display_name(None) == "recording"
+    assert len(display_name("a" * 5000)) == 200
+
+
+def test_queued_job_can_be_cancelled_and_retried_and_delete_removes_everything(
+    client, english_meeting_wav
+) -> None:
+    from sqlalchemy import func, select
+
+    from minutes.server.tables import Job, TranscriptDoc, UtteranceRow
+
+    first = upload(client, english_meeting_wav, client.bob).json()["meeting"]["id"]
+    second = upload(client, english_meeting_wav, client.bob).json()["meeting"]["id"]
+    r = client.post(f"/api/meetings/{second}/cancel", headers=client.bob)
+    assert r.status_code == 200
+    assert wait_ready(client, second, client.bob)["status"] == "cancelled"
+    assert client.get(f"/api/meetings/{second}/transcript", headers=client.bob).status_code == 404
+    assert client.post(f"/api/meetings/{second}/retry", headers=client.bob).status_code == 202
+    assert client.post(f"/api/meetings/{second}/retry", headers=client.bob).status_code == 409
+    client.post(f"/api/meetings/{second}/cancel", headers=client.bob)
+    assert wait_ready(client, first, client.bob)["status"] == "ready"
+
+    for mid in (first, second):
+        assert client.delete(f"/api/meetings/{mid}", headers=client.bob).status_code == 200
+        assert client.get(f"/api/meetings/{mid}", headers=client.bob).status_code == 404
+        assert f"{mid}.media" not in _media_files(client)
+    with client.app.state.ctx.db.session() as s:
+        for table in (Job, TranscriptDoc, UtteranceRow):
+            assert (
+                s.scalar(
+                    select(func.count())
+                    .select_from(table)
+                    .where(table.meeting_id.in_([first, second]))
+                )
+                == 0
+            )

@@ -1,0 +1,273 @@
+"""The server as users run it: `minutes serve` in its own process, real HTTP.
+
+Covers the official OpenAI client, a kill -9 in the middle of a job, and a burst of
+parallel requests while a transcription runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.models
+
+
+class LiveServer:
+    def __init__(self, data_dir: Path, database_url: str, cache_dir: Path) -> None:
+        self.data_dir, self.database_url = data_dir, database_url
+        self.env = {
+            **os.environ,
+            "MINUTES_CACHE_DIR": str(cache_dir),
+            "MINUTES_JOB_LEASE_SECONDS": "30",
+        }
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / "server.log"
+
+    def cli(self, *args: str, stdin: str | None = None) -> str:
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "minutes.cli",
+                *args,
+                "--data-dir",
+                str(self.data_dir),
+                "--database-url",
+                self.database_url,
+            ],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=120,
+            check=False,
+        )
+        assert r.returncode == 0, r.stderr + r.stdout
+        return r.stdout.strip()
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self._spawn(log)
+
+    def _spawn(self, log: Any) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "minutes.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                "--database-url",
+                self.database_url,
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError("server did not start:\n" + self.log.read_text())
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def live(
+    database_url: str, tmp_path_factory, model_cache, registry
+) -> Iterator[tuple[LiveServer, str]]:
+    registry.whisper_dir("base")  # assembled once into the shared test cache
+    server = LiveServer(tmp_path_factory.mktemp("live"), database_url, model_cache)
+    server.cli(
+        "admin", "create-user", "olivia", "--admin", "--password-stdin", stdin="olivia-password\n"
+    )
+    token = server.cli("admin", "create-token", "olivia", "--name", "tests")
+    assert token.startswith("mk_")
+    server.start()
+    yield server, token
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def long_meeting(english_meeting, tmp_path_factory) -> Path:
+    """About 75 s: long enough to kill the server in the middle of its job."""
+    from minutes.synth import write_wav
+
+    samples = np.concatenate([english_meeting[0]] * 3)
+    path = tmp_path_factory.mktemp("long") / "long meeting.wav"
+    write_wav(str(path), samples)
+    return path
+
+
+def test_official_openai_client(live, english_meeting_wav: Path) -> None:
+    import openai
+
+    server, token = live
+    client = openai.OpenAI(base_url=f"{server.url}/v1", api_key=token, max_retries=0, timeout=300)
+    with english_meeting_wav.open("rb") as f:
+        plain = client.audio.transcriptions.create(model="whisper-1", file=f)
+    assert "budget" in plain.text.lower()
+    assert "million" in plain.text.lower()
+
+    with english_meeting_wav.open("rb") as f:
+        verbose = client.audio.transcriptions.create(
+            model="whisper-1",
+            file=f,
+            response_format="verbose_json",
+            language="en",
+            timestamp_granularities=["word", "segment"],
+            prompt="Transport Department budget",
+        )
+    assert verbose.language == "english"
+    assert abs(verbose.duration - 24.6) < 1.0
+    assert len(verbose.segments) >= 5  # sentences, as Whisper's segments are
+    assert all(s.start < s.end for s in verbose.segments)
+    assert verbose.words
+    assert verbose.words[0].word == verbose.words[0].word.strip()
+
+    with english_meeting_wav.open("rb") as f:
+        srt = client.audio.transcriptions.create(model="whisper-1", file=f, response_format="srt")
+    assert srt.startswith("1\n00:00:")
+    assert "-->" in srt
+    assert "[Speaker" not in srt
+    with english_meeting_wav.open("rb") as f:
+        text = client.audio.transcriptions.create(model="whisper-1", file=f, response_format="text")
+    assert isinstance(text, str)
+    assert "budget" in text.lower()
+
+    audio = english_meeting_wav.read_bytes()
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(
+            base_url=f"{server.url}/v1", api_key="mk_forged", max_retries=0
+        ).audio.transcriptions.create(model="whisper-1", file=("a.wav", audio))
+    with pytest.raises(openai.APIStatusError) as bad:
+        client.audio.transcriptions.create(
+            model="whisper-1", file=("notes.mp3", b"plain text, not audio")
+        )
+    assert bad.value.status_code == 415
+    assert "not a recording" in bad.value.message
+    with pytest.raises(openai.BadRequestError):
+        client.audio.transcriptions.create(model="whisper-1", file=("a.wav", audio), language="tlh")
+
+
+def _wait_status(c: httpx.Client, mid: str, done: Any, timeout: float = 300) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = c.get(f"/api/meetings/{mid}").json()["meeting"]
+        if done(m):
+            return m
+        time.sleep(0.2)
+    raise AssertionError(f"timed out; last state {m}")
+
+
+def _lines(c: httpx.Client, mid: str) -> list[tuple[str, str]]:
+    t = c.get(f"/api/meetings/{mid}/transcript").json()
+    return [(u["speaker"], u["text"]) for u in t["segments"]]
+
+
+def test_killed_server_finishes_the_job_after_restart(live, long_meeting: Path) -> None:
+    server, token = live
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=60) as c:
+        with long_meeting.open("rb") as f:
+            mid = c.post("/api/meetings", files={"file": (long_meeting.name, f)}).json()["meeting"][
+                "id"
+            ]
+        running = _wait_status(
+            c, mid, lambda m: m["job"]["stage"] == "asr" and m["job"]["progress"] < 0.9
+        )
+        assert running["status"] == "processing"
+        server.kill()  # SIGKILL: no clean-up code runs
+
+        server.start()
+        done = _wait_status(c, mid, lambda m: m["status"] in ("ready", "failed", "cancelled"))
+        assert done["status"] == "ready", done
+        assert done["job"]["attempts"] == 2
+        interrupted = _lines(c, mid)
+        assert (server.data_dir / "media" / f"{mid}.media").is_file()  # the upload survived
+
+        # The same recording without interruption gives the same transcript.
+        with long_meeting.open("rb") as f:
+            again = c.post("/api/meetings", files={"file": (long_meeting.name, f)}).json()[
+                "meeting"
+            ]["id"]
+        _wait_status(c, again, lambda m: m["status"] == "ready")
+        assert _lines(c, again) == interrupted
+
+
+def test_many_parallel_requests_while_a_job_runs(live, long_meeting: Path) -> None:
+    server, token = live
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=120) as c:
+        with long_meeting.open("rb") as f:
+            mid = c.post("/api/meetings", files={"file": (long_meeting.name, f)}).json()["meeting"][
+                "id"
+            ]
+        _wait_status(c, mid, lambda m: m["status"] == "processing")
+
+        requests = [
+            ("GET", "/api/meetings", 200),
+            ("GET", f"/api/meetings/{mid}", 200),
+            ("GET", f"/api/meetings/{mid}/job", 200),
+            ("GET", "/api/search?q=budget", 200),
+            ("GET", "/api/meetings/000000000000000000000000", 404),
+            ("GET", "/api/search?q=%27%3B%20DROP%20TABLE%20users%3B--", 200),
+            ("PATCH", f"/api/meetings/{mid}", 200),
+            ("GET", "/api/me", 200),
+            ("GET", "/api/meetings/nope/transcript", 404),
+            ("GET", "/api/me?forged", 401),
+        ] * 10
+
+        def call(req: tuple[str, str, int]) -> tuple[int, int, str]:
+            method, path, expected = req
+            hdrs = {"Authorization": "Bearer forged"} if path.endswith("forged") else headers
+            with httpx.Client(base_url=server.url, headers=hdrs, timeout=120) as one:
+                r = one.request(
+                    method,
+                    path,
+                    json={"title": "Parallel <b>title</b>"} if method == "PATCH" else None,
+                )
+            return r.status_code, expected, r.text
+
+        with ThreadPoolExecutor(max_workers=100) as pool:
+            results = list(pool.map(call, requests))
+        wrong = [(got, want, text[:200]) for got, want, text in results if got != want]
+        assert not wrong
+        assert all("Traceback" not in text for _, _, text in results)
+        assert c.get(f"/api/meetings/{mid}").json()["meeting"]["title"] == "Parallel <b>title</b>"
+        done = _wait_status(c, mid, lambda m: m["status"] in ("ready", "failed"))
+        assert done["status"] == "ready"
