@@ -24,7 +24,7 @@ class ServerContext:
     worker: Worker | None
 
 
-def get_context(request: Request) -> ServerContext:
+async def get_context(request: Request) -> ServerContext:
     ctx: ServerContext = request.app.state.ctx
     return ctx
 

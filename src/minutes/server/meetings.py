@@ -60,6 +60,21 @@ def latest_job(s: Session, meeting_id: str) -> Job | None:
     )
 
 
+def latest_jobs(s: Session, meeting_ids: list[str]) -> dict[str, Job]:
+    """The newest job of each meeting, in one query."""
+    if not meeting_ids:
+        return {}
+    newest = (
+        select(func.max(Job.id)).where(Job.meeting_id.in_(meeting_ids)).group_by(Job.meeting_id)
+    )
+    return {j.meeting_id: j for j in s.scalars(select(Job).where(Job.id.in_(newest)))}
+
+
+def transcript_json(s: Session, meeting: Meeting) -> str | None:
+    doc = s.get(TranscriptDoc, meeting.id)
+    return doc.document if doc else None
+
+
 def load_transcript(s: Session, meeting: Meeting) -> Transcript | None:
     doc = s.get(TranscriptDoc, meeting.id)
     return Transcript.from_dict(json.loads(doc.document)) if doc else None

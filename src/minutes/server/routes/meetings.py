@@ -131,8 +131,9 @@ def list_meetings(
 ) -> dict[str, Any]:
     with ctx.db.session() as s:
         rows = meetings.list_for(s, user.id, limit=limit, offset=offset)
+        latest = meetings.latest_jobs(s, [m.id for m in rows])
         return {
-            "meetings": [meetings.meeting_dict(m, meetings.latest_job(s, m.id)) for m in rows],
+            "meetings": [meetings.meeting_dict(m, latest.get(m.id)) for m in rows],
             "total": meetings.count_for(s, user.id),
         }
 
@@ -235,15 +236,17 @@ async def job_events(meeting_id: str, request: Request, ctx: Ctx, user: User) ->
 
 
 @router.get("/meetings/{meeting_id}/transcript")
-def get_transcript(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
+def get_transcript(meeting_id: str, ctx: Ctx, user: User) -> Response:
+    """The transcript document (schema in docs/schema.md), with every correction applied."""
     with ctx.db.session() as s:
         m = meetings.get(s, user.id, meeting_id)
-        t = meetings.load_transcript(s, m)
-        if t is None:
+        document = meetings.transcript_json(s, m)
+        if document is None:
             raise meetings.NotFoundError(
                 f"The transcript is not ready (the meeting is {m.status})."
             )
-        return t.to_dict()
+    # Stored as JSON already: sent as is, not parsed and re-serialised on every read.
+    return Response(document, media_type="application/json")
 
 
 @router.patch("/meetings/{meeting_id}/utterances/{uid}")
