@@ -275,6 +275,29 @@ def test_oversized_upload_is_refused(client, tmp_path: Path) -> None:
     assert client.get("/healthz").json() == {"ok": True}
 
 
+def test_oversized_upload_without_length_is_cut_off_while_streaming(client) -> None:
+    boundary = "minutesboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.wav"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode()
+
+    def body():  # chunked transfer: the server cannot know the size up front
+        yield head
+        for _ in range(8):
+            yield b"\0" * (1024 * 1024)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    before = _media_files(client)
+    r = client.post(
+        "/api/meetings",
+        headers={**client.bob, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        content=body(),
+    )
+    assert r.status_code == 413, r.text
+    assert _media_files(client) == before
+
+
 @pytest.mark.parametrize(
     ("fields", "words"),
     [

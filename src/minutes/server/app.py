@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from minutes.errors import (
     AudioDecodeError,
@@ -46,6 +47,14 @@ STATUS: tuple[tuple[type[MinutesError], int, str], ...] = (
 def _error(status: int, message: str, kind: str) -> JSONResponse:
     # OpenAI's error shape, so its clients show our message.
     return JSONResponse({"error": {"message": message, "type": kind}}, status_code=status)
+
+
+def _minutes_error(exc: MinutesError) -> JSONResponse:
+    for cls, status, kind in STATUS:
+        if isinstance(exc, cls):
+            return _error(status, str(exc), kind)
+    log.error("unclassified error: %s", exc)
+    return _error(500, str(exc), "server_error")
 
 
 def create_app(
@@ -103,14 +112,13 @@ def create_app(
 
     @app.exception_handler(MinutesError)
     async def minutes_error(_request: Request, exc: MinutesError) -> JSONResponse:
-        for cls, status, kind in STATUS:
-            if isinstance(exc, cls):
-                return _error(status, str(exc), kind)
-        log.error("unclassified error: %s", exc)
-        return _error(500, str(exc), "server_error")
+        return _minutes_error(exc)
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, MinutesError):
+            # Raised while FastAPI parsed the body (e.g. the upload limit mid-stream).
+            return _minutes_error(exc.__cause__)
         response = _error(exc.status_code, str(exc.detail), "request_error")
         if exc.headers:
             response.headers.update(exc.headers)
