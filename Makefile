@@ -19,9 +19,11 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(VENV)/bin/minutes demo $(MEETING)
 
-## Lint, type-check and run the whole test suite (starts a local PostgreSQL for the server tests)
+## Lint, type-check and run the whole test suite (starts a local PostgreSQL for the server
+## tests and installs Debian's Chromium for the browser tests when they are missing)
 test: setup lint
 	MINUTES_TEST_POSTGRES_URL="$${MINUTES_TEST_POSTGRES_URL:-$$(scripts/test-postgres.sh || true)}" \
+	MINUTES_TEST_CHROMIUM="$${MINUTES_TEST_CHROMIUM:-$$(scripts/test-browser.sh || true)}" \
 		$(VENV)/bin/pytest -q
 
 ## Run the server on http://127.0.0.1:8000 (create a user first: make admin USER=name)

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from minutes.errors import (
@@ -26,7 +27,7 @@ from minutes.server.context import ServerContext
 from minutes.server.db import Database
 from minutes.server.jobs import Executor, LocalExecutor, Worker
 from minutes.server.meetings import NotFoundError
-from minutes.server.routes import auth, meetings, openai_compat
+from minutes.server.routes import auth, meetings, openai_compat, web
 from minutes.server.uploads import BodyLimit, UploadTooLargeError
 
 log = logging.getLogger("minutes.server")
@@ -104,7 +105,17 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(meetings.router)
     app.include_router(openai_compat.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=web.WEB_DIR), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", web.CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, Any]:

@@ -33,6 +33,18 @@ MEDIA_TYPES = {
 }
 
 
+# PyAV container names → what a browser's <audio> expects.
+AUDIO_TYPES = {
+    "wav": "audio/wav",
+    "mp3": "audio/mpeg",
+    "mov": "audio/mp4",
+    "ogg": "audio/ogg",
+    "matroska": "audio/webm",
+    "flac": "audio/flac",
+    "aac": "audio/aac",
+}
+
+
 class TextEdit(BaseModel):
     text: str = Field(max_length=meetings.MAX_TEXT)
 
@@ -306,7 +318,9 @@ def audio(meeting_id: str, ctx: Ctx, user: User) -> Response:
         path = ctx.settings.media_dir / m.media_name
     if not path.is_file():
         raise meetings.NotFoundError("The recording file is missing on the server.")
-    return FileResponse(path, media_type="application/octet-stream")
+    return FileResponse(
+        path, media_type=AUDIO_TYPES.get(m.media_format, "application/octet-stream")
+    )
 
 
 @router.get("/search")

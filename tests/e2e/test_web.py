@@ -1,0 +1,186 @@
+"""The web page in a real browser: sign in, upload, follow, read against the audio,
+correct, export, switch language, and stay out of other people's meetings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.models
+
+
+def sign_in(page: Any, base: str, user: str, password: str) -> None:
+    page.goto(base + "/")
+    page.wait_for_selector("form.login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector(".upload")
+
+
+def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots: Path) -> None:
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 860}, accept_downloads=True, locale="en-GB"
+    )
+    context.set_default_timeout(60_000)  # a loaded 2-core CI machine is slow
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    # Wrong password first: a calm message, still on the sign-in page.
+    page.goto(web.url + "/")
+    page.fill("input[name=username]", "wing")
+    page.fill("input[name=password]", "not-the-password")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector(".form-error:has-text('Wrong username or password')")
+    page.screenshot(path=str(screenshots / "01-sign-in.png"))
+
+    sign_in(page, web.url, "wing", "wing-password")
+    page.set_input_files("#file", str(english_meeting_wav))
+    page.wait_for_selector(".upload-status:has-text('transcription queued')")
+    row = page.locator("#meeting-list a.row").first
+    row.locator(".status").wait_for()
+    page.screenshot(path=str(screenshots / "02-list-transcribing.png"))
+    page.wait_for_selector("#meeting-list a.row .st-ready", timeout=240_000)
+    assert "budget meeting 會議" in row.inner_text()
+    page.screenshot(path=str(screenshots / "03-list-ready.png"))
+
+    # The meeting page: transcript beside the player, timeline, speakers.
+    row.click()
+    page.wait_for_selector(".utt")
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    lines = page.locator(".utt")
+    assert lines.count() >= 3
+    assert page.locator(".timeline-svg rect.turn").count() >= 3
+    page.screenshot(path=str(screenshots / "04-meeting.png"))
+
+    # Clicking a line seeks the audio there, and that line is highlighted.
+    third = lines.nth(2)
+    start = float(third.get_attribute("data-start"))
+    third.click()
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('player').currentTime - {start}) < 0.6"
+    )
+    assert "current" in third.get_attribute("class")
+    page.evaluate("document.getElementById('player').pause()")
+
+    # Clicking the timeline seeks too (to the middle of the meeting).
+    box = page.locator(".timeline-svg").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 5)
+    duration = page.evaluate("document.getElementById('player').duration")
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('player').currentTime - {duration / 2}) < 1.0"
+    )
+    page.evaluate("document.getElementById('player').pause()")
+
+    # Keyboard: arrows move between lines and seek.
+    lines.nth(0).focus()
+    page.keyboard.press("ArrowDown")
+    second_start = float(lines.nth(1).get_attribute("data-start"))
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('player').currentTime - {second_start}) < 0.6"
+    )
+    assert page.evaluate("document.activeElement.dataset.index") == "1"
+
+    # Rename a speaker; it survives a reload and shows on every line.
+    first_speaker = page.locator(".speakers li").first
+    first_speaker.locator("button.rename").click()
+    page.fill(".rename-form input", "Chair 陳")
+    page.click(".rename-form button")
+    page.wait_for_selector(".speakers .name:has-text('Chair 陳')")
+    page.reload()
+    page.wait_for_selector(".utt")
+    assert page.locator(".utt .who:has-text('Chair 陳')").count() >= 1
+
+    # Edit a line (Enter opens the editor from the keyboard), save, reload.
+    lines = page.locator(".utt")
+    lines.nth(1).focus()
+    page.keyboard.press("Enter")
+    page.fill(".edit-box", "The department asked for 12 million dollars <b>for new buses</b>.")
+    page.click(".edit-row button.primary")
+    page.wait_for_selector(".utt:not(.editing) .text:has-text('for new buses')")
+    page.reload()
+    page.wait_for_selector(".utt")
+    edited = page.locator(".utt").nth(1).locator(".text")
+    assert (
+        edited.inner_text() == "The department asked for 12 million dollars <b>for new buses</b>."
+    )
+    assert page.locator(".utt b").count() == 0  # shown as text, never as markup
+
+    # Export: the SRT download has the correction and the new name.
+    with page.expect_download() as info:
+        page.click(".exports a:has-text('SRT')")
+    srt = Path(info.value.path()).read_text(encoding="utf-8")
+    assert re.search(r"^1\n00:00:\d\d,\d{3} --> ", srt)
+    assert "<b>for new buses</b>" in srt
+    assert "[Chair 陳]" in srt
+
+    # Interface language: Traditional Chinese, and back.
+    page.click("#lang-toggle")
+    page.wait_for_selector("h2:has-text('逐字稿')")
+    assert page.locator("button.danger").inner_text() == "刪除會議"
+    page.screenshot(path=str(screenshots / "05-meeting-zh-hk.png"))
+    page.click("#lang-toggle")
+    page.wait_for_selector("h2:has-text('Transcript')")
+
+    # A tablet: the side panel moves under the transcript, nothing overflows.
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(screenshots / "06-meeting-tablet.png"))
+
+    # Search finds the corrected line and opens the meeting at it.
+    meeting_url = page.url
+    page.goto(web.url + "/#/")
+    page.fill(".search input", "new buses")
+    page.click(".search button")
+    page.click(".hits a")
+    page.wait_for_selector(".utt.hit")
+    assert "for new buses" in page.locator(".utt.hit .text").inner_text()
+
+    # Another user cannot open this meeting's URL, or its audio.
+    other = browser.new_context(viewport={"width": 1366, "height": 860}, bypass_csp=True)
+    intruder = other.new_page()
+    sign_in(intruder, web.url, "ken", "ken-password")
+    intruder.goto(meeting_url)
+    intruder.wait_for_selector("h1:has-text('does not exist, or it is not yours')")
+    meeting_id = meeting_url.rsplit("/", 1)[-1]
+    assert intruder.request.get(f"{web.url}/api/meetings/{meeting_id}/audio").status == 404
+    assert intruder.locator("#meeting-list").count() == 0
+    intruder.goto(web.url + "/#/")
+    intruder.wait_for_selector(".meeting-list .empty")
+    other.close()
+
+    # Delete with confirmation.
+    page.goto(meeting_url)
+    page.wait_for_selector(".utt")
+    page.once("dialog", lambda d: d.accept())
+    page.click("button.danger")
+    page.wait_for_selector(".meeting-list .empty")
+    assert not errors, errors
+    context.close()
+
+
+def test_page_works_under_its_content_security_policy(web, browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    response = page.goto(web.url + "/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector("form.login")
+    sign_in(page, web.url, "ken", "ken-password")
+    page.wait_for_selector(".meeting-list")
+    assert not problems, problems
+    # Nothing is loaded from anywhere but this server.
+    sources = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert sources
+    assert all(src.startswith(web.url) for src in sources), sources
+    context.close()
