@@ -1,0 +1,149 @@
+"""Minutes as Markdown and Word (DOCX), every item with the time of its evidence."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+
+from minutes.formats.base import clock
+from minutes.minutes.schema import Evidence, Minutes
+
+HEADINGS = {
+    "en": {
+        "minutes": "Minutes",
+        "attendees": "Attendees",
+        "summary": "Summary",
+        "topics": "Topics",
+        "decisions": "Decisions",
+        "actions": "Action items",
+        "action": "Action",
+        "owner": "Owner",
+        "due": "Due",
+        "status": "Status",
+        "evidence": "Evidence",
+        "none": "None recorded.",
+        "notes": "Notes",
+        "open": "open",
+    },
+    "zh": {
+        "minutes": "會議紀錄",
+        "attendees": "出席者",
+        "summary": "摘要",
+        "topics": "議題",
+        "decisions": "決定",
+        "actions": "跟進事項",
+        "action": "事項",
+        "owner": "負責人",
+        "due": "限期",
+        "status": "狀態",
+        "evidence": "出處",
+        "none": "沒有記錄。",
+        "notes": "備註",
+        "open": "待辦",
+    },
+}
+
+
+def _h(language: str) -> dict[str, str]:
+    return HEADINGS["en" if language == "en" else "zh"]
+
+
+def cite(evidence: Sequence[Evidence]) -> str:
+    """``[00:12 Speaker 1; 00:30 Speaker 2]``: where in the recording to check."""
+    return "; ".join(f"{clock(e.start)} {e.speaker}" for e in evidence)
+
+
+def _md(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
+
+
+def to_markdown(m: Minutes) -> str:
+    h = _h(m.language)
+    out = [f"# {_md(m.title)}", "", f"*{h['minutes']} · {m.language} · {m.backend}*", ""]
+    out += [f"## {h['attendees']}", ""]
+    out += [
+        f"- {_md(a.name)} — {clock(a.talk_time)} ({round(a.share * 100)}%)" for a in m.attendees
+    ] or [h["none"]]
+    out += ["", f"## {h['summary']}", ""]
+    out += [f"- {_md(i.text)} \\[{cite(i.evidence)}\\]" for i in m.summary] or [h["none"]]
+    out += ["", f"## {h['topics']}", ""]
+    out += [f"- {clock(t.start)}–{clock(t.end)} {_md(t.title)}" for t in m.topics] or [h["none"]]
+    out += ["", f"## {h['decisions']}", ""]
+    out += [f"{n}. {_md(i.text)} \\[{cite(i.evidence)}\\]" for n, i in enumerate(m.decisions, 1)]
+    if not m.decisions:
+        out.append(h["none"])
+    out += ["", f"## {h['actions']}", ""]
+    if m.action_items:
+        out.append(
+            f"| # | {h['action']} | {h['owner']} | {h['due']} | {h['status']} | {h['evidence']} |"
+        )
+        out.append("|---|---|---|---|---|---|")
+        for n, a in enumerate(m.action_items, 1):
+            status = h["open"] if a.status == "open" else a.status
+            out.append(
+                f"| {n} | {_md(a.text)} | {_md(a.owner or '–')} | {_md(a.due or '–')} | "
+                f"{status} | {cite(a.evidence)} |"
+            )
+    else:
+        out.append(h["none"])
+    if m.warnings:
+        out += ["", f"## {h['notes']}", ""] + [f"- {_md(w)}" for w in m.warnings]
+    return "\n".join(out) + "\n"
+
+
+def to_docx(m: Minutes) -> bytes:
+    """A Word document of the minutes (python-docx)."""
+    from docx import Document
+
+    h = _h(m.language)
+    doc = Document()
+    doc.add_heading(m.title, level=0)
+    doc.add_paragraph(f"{h['minutes']} · {m.language} · {m.backend}")
+    doc.add_heading(h["attendees"], level=1)
+    for a in m.attendees:
+        doc.add_paragraph(
+            f"{a.name} — {clock(a.talk_time)} ({round(a.share * 100)}%)", style="List Bullet"
+        )
+    doc.add_heading(h["summary"], level=1)
+    for i in m.summary:
+        doc.add_paragraph(f"{i.text} [{cite(i.evidence)}]", style="List Bullet")
+    doc.add_heading(h["topics"], level=1)
+    for t in m.topics:
+        doc.add_paragraph(f"{clock(t.start)}–{clock(t.end)} {t.title}", style="List Bullet")
+    doc.add_heading(h["decisions"], level=1)
+    for i in m.decisions:
+        doc.add_paragraph(f"{i.text} [{cite(i.evidence)}]", style="List Number")
+    if not m.decisions:
+        doc.add_paragraph(h["none"])
+    doc.add_heading(h["actions"], level=1)
+    if m.action_items:
+        table = doc.add_table(rows=1, cols=5)
+        table.style = "Light Grid Accent 1"
+        for cell, label in zip(
+            table.rows[0].cells,
+            (h["action"], h["owner"], h["due"], h["status"], h["evidence"]),
+            strict=True,
+        ):
+            cell.text = label
+        for action in m.action_items:
+            cells = table.add_row().cells
+            status = h["open"] if action.status == "open" else action.status
+            values = (
+                action.text,
+                action.owner or "–",
+                action.due or "–",
+                status,
+                cite(action.evidence),
+            )
+            for cell, value in zip(cells, values, strict=True):
+                cell.text = value
+    else:
+        doc.add_paragraph(h["none"])
+    if m.warnings:
+        doc.add_heading(h["notes"], level=1)
+        for w in m.warnings:
+            doc.add_paragraph(w, style="List Bullet")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
