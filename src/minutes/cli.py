@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +13,9 @@ from rich.table import Table
 
 from minutes.errors import MinutesError
 from minutes.types import Transcript
+
+if TYPE_CHECKING:
+    from minutes.minutes.summarize import MinutesOptions
 
 app = typer.Typer(
     name="minutes",
@@ -42,6 +45,30 @@ GlossaryOpt = Annotated[
     Path | None,
     typer.Option("--glossary", "-g", help="Glossary file: 'term | variant | …' per line"),
 ]
+MinutesBackendOpt = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        envvar="MINUTES_LLM_BACKEND",
+        help="extractive (no LLM) | openai (any OpenAI-compatible server) | llama (local GGUF)",
+    ),
+]
+MinutesLangOpt = Annotated[
+    str, typer.Option("--minutes-language", help="auto | en | zh-HK | zh-CN")
+]
+BaseUrlOpt = Annotated[
+    str,
+    typer.Option("--base-url", envvar="MINUTES_LLM_BASE_URL", help="OpenAI-compatible /v1 URL"),
+]
+LlmModelOpt = Annotated[
+    str, typer.Option("--llm-model", envvar="MINUTES_LLM_MODEL", help="Model name on that server")
+]
+ApiKeyOpt = Annotated[
+    str, typer.Option("--api-key", envvar="MINUTES_LLM_API_KEY", help="Key for that server")
+]
+GgufOpt = Annotated[
+    str | None, typer.Option("--gguf", envvar="MINUTES_LLM_GGUF", help="GGUF file (llama)")
+]
 MinOpt = Annotated[int | None, typer.Option("--min-speakers", help="At least this many speakers")]
 MaxOpt = Annotated[int | None, typer.Option("--max-speakers", help="At most this many speakers")]
 
@@ -65,6 +92,7 @@ def _run(
     max_speakers: int | None,
     script: str = "hk",
     glossary_file: Path | None = None,
+    minutes: MinutesOptions | None = None,
 ) -> list[Path]:
     from minutes.api import build_options
     from minutes.formats import parse_formats, write_all
@@ -92,9 +120,44 @@ def _run(
         err.print(f"[yellow]Note:[/] {w}")
     paths = write_all(transcript, out_dir, Path(meeting).stem, fmts)
     _summary(transcript)
+    if minutes is not None:
+        paths += _write_minutes(transcript, minutes, out_dir, Path(meeting).stem)
     for p in paths:
         err.print(f"[green]Wrote[/] {p}")
     return paths
+
+
+def _minutes_options(
+    backend: str, language: str, base_url: str, llm_model: str, api_key: str, gguf: str | None
+) -> MinutesOptions:
+    from minutes.minutes.summarize import LLMOptions, MinutesOptions
+
+    return MinutesOptions(
+        backend=backend,
+        language=language,
+        llm=LLMOptions(base_url=base_url, model=llm_model, api_key=api_key, gguf_path=gguf),
+    )
+
+
+def _write_minutes(
+    transcript: Transcript, options: MinutesOptions, out_dir: Path, stem: str
+) -> list[Path]:
+    from minutes.minutes import summarize
+    from minutes.minutes.render import MINUTES_FORMATS, write
+
+    with err.status(f"Writing minutes ({options.backend})…"):
+        result = summarize(transcript, options)
+    for w in result.warnings:
+        err.print(f"[yellow]Note:[/] {w}")
+    out.print(
+        f"[bold]{result.title}[/]: {len(result.summary)} summary points, "
+        f"{len(result.decisions)} decisions, {len(result.action_items)} action items"
+    )
+    for a in result.action_items:
+        who = f" — {a.owner}" if a.owner else ""
+        due = f" (due {a.due})" if a.due else ""
+        out.print(f"  • {a.text}{who}{due}")
+    return write(result, out_dir, stem, MINUTES_FORMATS)
 
 
 def _summary(transcript: Transcript) -> None:
@@ -124,8 +187,22 @@ def transcribe(
     max_speakers: MaxOpt = None,
     script: ScriptOpt = "hk",
     glossary: GlossaryOpt = None,
+    with_minutes: Annotated[
+        bool, typer.Option("--minutes", help="Also write minutes (summary, decisions, actions)")
+    ] = False,
+    backend: MinutesBackendOpt = "extractive",
+    minutes_language: MinutesLangOpt = "auto",
+    base_url: BaseUrlOpt = "http://127.0.0.1:11434/v1",
+    llm_model: LlmModelOpt = "llama3.1",
+    api_key: ApiKeyOpt = "none",
+    gguf: GgufOpt = None,
 ) -> None:
     """Transcribe a meeting: who said what, when, in which language."""
+    minutes_options = (
+        _minutes_options(backend, minutes_language, base_url, llm_model, api_key, gguf)
+        if with_minutes
+        else None
+    )
     _run(
         meeting,
         language=language,
@@ -137,7 +214,44 @@ def transcribe(
         max_speakers=max_speakers,
         script=script,
         glossary_file=glossary,
+        minutes=minutes_options,
     )
+
+
+@app.command()
+def summarize(
+    transcript_json: Annotated[Path, typer.Argument(help="A transcript JSON from `transcribe`")],
+    out_dir: OutOpt = Path(),
+    backend: MinutesBackendOpt = "extractive",
+    minutes_language: Annotated[
+        str, typer.Option("--language", "-l", help="auto | en | zh-HK | zh-CN")
+    ] = "auto",
+    base_url: BaseUrlOpt = "http://127.0.0.1:11434/v1",
+    llm_model: LlmModelOpt = "llama3.1",
+    api_key: ApiKeyOpt = "none",
+    gguf: GgufOpt = None,
+) -> None:
+    """Minutes with evidence from a transcript: summary, topics, decisions, action items."""
+    import json
+
+    from minutes.errors import InputError
+    from minutes.formats.base import prepare_output_dir
+
+    options = _minutes_options(backend, minutes_language, base_url, llm_model, api_key, gguf)
+    try:
+        data = json.loads(transcript_json.read_text(encoding="utf-8"))
+        transcript = Transcript.from_dict(data)
+    except FileNotFoundError:
+        raise InputError(f"{transcript_json}: no such file.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        raise InputError(
+            f"{transcript_json}: not a minutes transcript JSON ({type(e).__name__}: {e}). "
+            "Pass the .json written by `minutes transcribe`."
+        ) from None
+    prepare_output_dir(out_dir)
+    stem = transcript_json.name.removesuffix(".json")
+    for p in _write_minutes(transcript, options, out_dir, stem):
+        err.print(f"[green]Wrote[/] {p}")
 
 
 @app.command()

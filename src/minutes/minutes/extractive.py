@@ -64,7 +64,7 @@ _ZH_REQUEST = re.compile(
     r"|由.{1,6}(?:負責|负责|跟進|跟进)|(?:負責|负责)跟進)"
 )
 _ACCEPT = re.compile(
-    r"^\s*(?:ok(?:ay)?|sure|yes|yeah|no problem|will do|of course|i will|i'll|i can|got it"
+    r"^\s*(?:ok(?:ay)?|sure|yes|yeah|no problem|will do|of course|(?:i )?will|i'll|i can|got it"
     r"|好|好呀|好的|冇問題|沒問題|没问题|得|可以|收到|明白|無問題|OK)",
     re.IGNORECASE,
 )
@@ -126,7 +126,7 @@ class Extracted:
 
 
 def sentences(transcript: Transcript) -> list[Sentence]:
-    out = []
+    out: list[Sentence] = []
     for i, u in enumerate(transcript.utterances):
         out.extend(Sentence(part, u, i) for part in _split(u.text))
     return out
@@ -159,8 +159,15 @@ def decisions(transcript: Transcript, sents: Sequence[Sentence]) -> list[Found]:
         if _EN_DECISION.search(s.text) or _ZH_DECISION.search(s.text):
             found.append(Found(s.text, (s.utterance.id,)))
             continue
-        # "Agreed." answers a proposal: the decision is what was proposed.
-        if _AGREEMENT.match(s.text) and s.index > 0:
+        # "Agreed." answers a proposal: the decision is what was proposed — by the
+        # previous speaker, or just before it when the turns were not split apart.
+        if _AGREEMENT.match(s.text):
+            k = sents.index(s)
+            before = sents[k - 1] if k > 0 else None
+            if before is not None and _PROPOSAL.search(before.text):
+                ids = tuple(dict.fromkeys((before.utterance.id, s.utterance.id)))
+                found.append(Found(before.text, ids))
+                continue
             prev = _previous_other_speaker(utts, s.index)
             if prev is not None and _PROPOSAL.search(prev.text):
                 proposal = next(
@@ -234,16 +241,20 @@ def _reply(utts: Sequence[Utterance], index: int) -> Utterance | None:
 
 
 def _addressee(text: str, transcript: Transcript) -> str | None:
+    words = set(re.findall(r"[A-Za-z]+", text))
     for sp in transcript.speakers:
-        # A renamed speaker ("Mary Chan") addressed by name.
-        if not sp.name.startswith("Speaker ") and sp.name and sp.name in text:
+        # A renamed speaker ("Mary Wong") addressed by name, or by first name.
+        if sp.name.startswith("Speaker ") or not sp.name:
+            continue
+        if sp.name in text or any(len(w) > 2 and w in words for w in sp.name.split()):
             return sp.name
     m = _VOCATIVE_EN.match(text)
     if m and m.group(1).lower() not in {"please", "okay", "ok", "yes", "so", "and", "now", "well"}:
         return m.group(1)
     m = _TITLE_ZH.search(text)
     if m:
-        return m.group(0)
+        # The lazy name may still start at a request word: 「請王經理」 → 王經理.
+        return m.group(0).lstrip("請请麻煩烦由叫同讓让你該该託托拜") or None
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from minutes.formats.base import clock
 from minutes.minutes.schema import Evidence, Minutes
@@ -147,3 +148,31 @@ def to_docx(m: Minutes) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+MINUTES_FORMATS = ("md", "docx", "json")
+
+
+def render(m: Minutes, fmt: str) -> bytes:
+    """The minutes in one of ``md``, ``docx``, ``json``."""
+    import json
+
+    if fmt == "md":
+        return to_markdown(m).encode("utf-8")
+    if fmt == "docx":
+        return to_docx(m)
+    if fmt == "json":
+        return (json.dumps(m.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    from minutes.errors import OptionsError
+
+    raise OptionsError(f"Unknown minutes format {fmt!r}; choose from {', '.join(MINUTES_FORMATS)}.")
+
+
+def write(m: Minutes, out_dir: Path, stem: str, formats: Sequence[str]) -> list[Path]:
+    """Render every format first, then write each atomically as ``<stem>.minutes.<fmt>``."""
+    from minutes.formats.base import atomic_write_bytes
+
+    rendered = [(out_dir / f"{stem}.minutes.{f}", render(m, f)) for f in formats]
+    for path, data in rendered:
+        atomic_write_bytes(path, data)
+    return [p for p, _ in rendered]

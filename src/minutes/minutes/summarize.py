@@ -127,7 +127,7 @@ def _extractive(transcript: Transcript, options: MinutesOptions, language: str) 
         ActionItem(
             text=convert(f.text),
             evidence=index.resolve(f.ids),
-            owner=f.owner,
+            owner=convert(f.owner) if f.owner else None,
             due=convert(f.due) if f.due else None,
         )
         for f in found.actions
