@@ -4,12 +4,24 @@ correct, export, switch language, and stay out of other people's meetings."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.models
+
+
+def wait_until(page: Any, expression: str, timeout: float = 30.0) -> None:
+    """Poll a JavaScript expression (page.evaluate is not subject to the page's CSP,
+    unlike wait_for_function, which Chromium may refuse under script-src 'self')."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate(expression):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {expression}")
 
 
 def sign_in(page: Any, base: str, user: str, password: str) -> None:
@@ -51,7 +63,7 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     # The meeting page: transcript beside the player, timeline, speakers.
     row.click()
     page.wait_for_selector(".utt")
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    wait_until(page, "document.getElementById('player').readyState >= 1")
     lines = page.locator(".utt")
     assert lines.count() >= 3
     assert page.locator(".timeline-svg rect.turn").count() >= 3
@@ -61,9 +73,7 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     third = lines.nth(2)
     start = float(third.get_attribute("data-start"))
     third.click()
-    page.wait_for_function(
-        f"Math.abs(document.getElementById('player').currentTime - {start}) < 0.6"
-    )
+    wait_until(page, f"Math.abs(document.getElementById('player').currentTime - {start}) < 0.6")
     assert "current" in third.get_attribute("class")
     page.evaluate("document.getElementById('player').pause()")
 
@@ -71,8 +81,8 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     box = page.locator(".timeline-svg").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 5)
     duration = page.evaluate("document.getElementById('player').duration")
-    page.wait_for_function(
-        f"Math.abs(document.getElementById('player').currentTime - {duration / 2}) < 1.0"
+    wait_until(
+        page, f"Math.abs(document.getElementById('player').currentTime - {duration / 2}) < 1.0"
     )
     page.evaluate("document.getElementById('player').pause()")
 
@@ -80,10 +90,24 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     lines.nth(0).focus()
     page.keyboard.press("ArrowDown")
     second_start = float(lines.nth(1).get_attribute("data-start"))
-    page.wait_for_function(
-        f"Math.abs(document.getElementById('player').currentTime - {second_start}) < 0.6"
+    wait_until(
+        page, f"Math.abs(document.getElementById('player').currentTime - {second_start}) < 0.6"
     )
     assert page.evaluate("document.activeElement.dataset.index") == "1"
+
+    # The minutes beside the transcript: an item's evidence jumps to its line.
+    page.wait_for_selector(".minutes .action")
+    action = page.locator(".minutes .action", has_text="send the study").first
+    assert "by Friday" in action.inner_text()
+    chip = action.locator("button.cite").first
+    chip.click()
+    target = page.locator(".utt.hit")
+    target.wait_for()
+    target_start = float(target.get_attribute("data-start"))
+    wait_until(
+        page, f"Math.abs(document.getElementById('player').currentTime - {target_start}) < 0.6"
+    )
+    assert "send the study" in target.inner_text()
 
     # Rename a speaker; it survives a reload and shows on every line.
     first_speaker = page.locator(".speakers li").first
@@ -121,6 +145,7 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     # Interface language: Traditional Chinese, and back.
     page.click("#lang-toggle")
     page.wait_for_selector("h2:has-text('逐字稿')")
+    page.wait_for_selector(".minutes h3:has-text('跟進事項')")
     assert page.locator("button.danger").inner_text() == "刪除會議"
     page.screenshot(path=str(screenshots / "05-meeting-zh-hk.png"))
     page.click("#lang-toggle")

@@ -122,6 +122,46 @@ def test_upload_is_transcribed_with_progress(client, ready_meeting) -> None:
     assert '"status": "ready"' in body
 
 
+def test_minutes_are_written_with_the_transcript_and_regenerated(client, ready_meeting) -> None:
+    base = f"/api/meetings/{ready_meeting['id']}"
+    got = client.get(f"{base}/minutes", headers=client.alice).json()
+    assert got["stale"] is False
+    minutes = got["minutes"]
+    assert minutes["backend"] == "extractive"
+    assert minutes["title"] == "Budget review"
+    send = next(a for a in minutes["action_items"] if "send the study" in a["text"])
+    assert send["due"] == "by Friday"
+    transcript = client.get(f"{base}/transcript", headers=client.alice).json()
+    texts = {u["id"]: u["text"] for u in transcript["segments"]}
+    for group in ("summary", "decisions", "action_items", "topics"):
+        for item in minutes[group]:
+            assert item["evidence"], (group, item)
+            for e in item["evidence"]:
+                assert texts[e["utterance_id"]] == e["quote"]
+
+    speaker = send["evidence"][0]
+    sid = next(u["speaker"] for u in transcript["segments"] if u["id"] == speaker["utterance_id"])
+    client.patch(f"{base}/speakers/{sid}", headers=client.alice, json={"name": "Ms Lee"})
+    assert client.get(f"{base}/minutes", headers=client.alice).json()["stale"] is True
+    again = client.post(f"{base}/minutes", headers=client.alice, json={"language": "zh-HK"}).json()
+    assert again["stale"] is False
+    assert again["minutes"]["language"] == "zh-HK"
+    assert any(
+        e["speaker"] == "Ms Lee" for a in again["minutes"]["action_items"] for e in a["evidence"]
+    )
+    assert (
+        client.post(f"{base}/minutes", headers=client.alice, json={"backend": "gpt"}).status_code
+        == 422
+    )
+
+    docx = client.get(f"{base}/minutes/export/docx", headers=client.alice)
+    assert docx.status_code == 200
+    assert docx.content[:2] == b"PK"
+    md = client.get(f"{base}/minutes/export/md", headers=client.alice).text
+    assert "## 跟進事項" in md  # regenerated in Traditional Chinese headings
+    assert client.get(f"{base}/minutes/export/pdf", headers=client.alice).status_code == 422
+
+
 def test_listing_and_audio_range(client, ready_meeting) -> None:
     listing = client.get("/api/meetings", headers=client.alice).json()
     assert ready_meeting["id"] in [m["id"] for m in listing["meetings"]]
@@ -211,6 +251,9 @@ def test_another_user_cannot_see_or_touch_a_meeting(client, ready_meeting) -> No
         ("GET", f"/api/meetings/{mid}/audio", None),
         ("GET", f"/api/meetings/{mid}/events", None),
         ("GET", f"/api/meetings/{mid}/export/srt", None),
+        ("GET", f"/api/meetings/{mid}/minutes", None),
+        ("POST", f"/api/meetings/{mid}/minutes", {}),
+        ("GET", f"/api/meetings/{mid}/minutes/export/md", None),
         ("PATCH", f"/api/meetings/{mid}", {"title": "mine now"}),
         ("PATCH", f"/api/meetings/{mid}/utterances/u0001", {"text": "hacked"}),
         ("PATCH", f"/api/meetings/{mid}/speakers/SPEAKER_00", {"name": "hacked"}),

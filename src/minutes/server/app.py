@@ -58,6 +58,17 @@ def _minutes_error(exc: MinutesError) -> JSONResponse:
     return _error(500, str(exc), "server_error")
 
 
+def _summarizer(settings: ServerSettings) -> Any:
+    from minutes.minutes import summarize
+
+    settings.minutes_options()  # a bad backend or language fails at start, not per job
+
+    def write(transcript: Any, title: str) -> Any:
+        return summarize(transcript, settings.minutes_options(title=title))
+
+    return write
+
+
 def create_app(
     settings: ServerSettings | None = None,
     *,
@@ -86,6 +97,7 @@ def create_app(
                 runner,
                 threads=settings.workers,
                 lease_seconds=settings.job_lease_seconds,
+                summarizer=_summarizer(settings),
             )
             worker.start()
         app.state.ctx = ServerContext(settings, db, worker)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from minutes.minutes.summarize import MinutesOptions
 
 from minutes.settings import default_data_dir
 
@@ -28,6 +32,14 @@ class ServerSettings(BaseSettings):
     secure_cookies: bool = False
     # Preload the models at start so the first upload does not wait for them.
     preload_models: bool = False
+    # Minutes written after each transcription (and on request): extractive needs no
+    # model; openai talks to any OpenAI-compatible server; llama runs a local GGUF.
+    llm_backend: str = "extractive"
+    llm_base_url: str = "http://127.0.0.1:11434/v1"
+    llm_model: str = "llama3.1"
+    llm_api_key: str = "none"
+    llm_gguf: str | None = None
+    minutes_language: str = "auto"
 
     @property
     def media_dir(self) -> Path:
@@ -41,6 +53,24 @@ class ServerSettings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    def minutes_options(
+        self, backend: str | None = None, language: str | None = None, title: str | None = None
+    ) -> MinutesOptions:
+        """Options for writing minutes: the server's defaults, overridden per request."""
+        from minutes.minutes.summarize import LLMOptions, MinutesOptions
+
+        return MinutesOptions(
+            backend=backend or self.llm_backend,
+            language=language or self.minutes_language,
+            title=title,
+            llm=LLMOptions(
+                base_url=self.llm_base_url,
+                model=self.llm_model,
+                api_key=self.llm_api_key,
+                gguf_path=self.llm_gguf,
+            ),
+        )
 
     @property
     def max_upload_bytes(self) -> int:

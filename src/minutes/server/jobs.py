@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 
 from minutes.errors import JobError, MinutesError
+from minutes.minutes.schema import Minutes
 from minutes.models import ModelRegistry
 from minutes.options import PipelineOptions
 from minutes.server import meetings
@@ -38,7 +39,14 @@ from minutes.types import Transcript
 log = logging.getLogger("minutes.server.jobs")
 
 # Share of a job's time each stage takes on a typical meeting (for one progress bar).
-STAGE_WEIGHTS = {"decode": 0.04, "vad": 0.06, "embed": 0.12, "asr": 0.74, "assemble": 0.04}
+STAGE_WEIGHTS = {
+    "decode": 0.04,
+    "vad": 0.06,
+    "embed": 0.12,
+    "asr": 0.72,
+    "assemble": 0.03,
+    "minutes": 0.03,
+}
 STAGE_ORDER = tuple(STAGE_WEIGHTS)
 MAX_ATTEMPTS = 3
 TERMINAL = ("done", "failed", "cancelled")
@@ -57,6 +65,10 @@ class JobRequest:
     media_path: Path
     filename: str
     options: PipelineOptions
+
+
+# Minutes for a finished transcript (given the meeting's title); None to skip.
+Summarizer = Callable[[Transcript, str], Minutes]
 
 
 class Executor(Protocol):
@@ -149,7 +161,9 @@ class Worker:
         threads: int = 1,
         lease_seconds: float = 60.0,
         poll_seconds: float = 1.0,
+        summarizer: Summarizer | None = None,
     ) -> None:
+        self.summarizer = summarizer
         self.db = db
         self.media_dir = media_dir
         self.executor = executor
@@ -270,6 +284,7 @@ class Worker:
             meeting = s.get(Meeting, job.meeting_id) if job else None
             if job is None or meeting is None:
                 return
+            title = meeting.title
             request = JobRequest(
                 job_id=job.id,
                 meeting_id=meeting.id,
@@ -282,6 +297,7 @@ class Worker:
         beat.start()
         try:
             transcript = self.executor.run(request, tracker.progress)
+            minutes = self._minutes(transcript, title, tracker.progress)
         except JobCancelledError:
             self._finish(job_id, "cancelled", "cancelled by the user")
         except MinutesError as e:
@@ -292,12 +308,30 @@ class Worker:
                 job_id, "failed", f"internal error ({type(e).__name__}); see the server log"
             )
         else:
-            self._finish(job_id, "done", "", transcript)
+            self._finish(job_id, "done", "", transcript, minutes)
         finally:
             tracker.stop()
 
+    def _minutes(self, transcript: Transcript, title: str, progress: Progress) -> Minutes | None:
+        """Minutes for a new transcript; a failure here never loses the transcript."""
+        if self.summarizer is None or not transcript.utterances:
+            return None
+        progress("minutes", 0.0, 1.0)
+        try:
+            minutes = self.summarizer(transcript, title)
+        except MinutesError as e:
+            log.warning("minutes failed: %s", e)
+            return None
+        progress("minutes", 1.0, 1.0)
+        return minutes
+
     def _finish(
-        self, job_id: int, status: str, message: str, transcript: Transcript | None = None
+        self,
+        job_id: int,
+        status: str,
+        message: str,
+        transcript: Transcript | None = None,
+        minutes: Minutes | None = None,
     ) -> None:
         with self.db.session() as s:
             job = s.get(Job, job_id)
@@ -312,6 +346,8 @@ class Worker:
             if status == "done" and transcript is not None:
                 job.stage, job.progress = "done", 1.0
                 meetings.save_transcript(s, meeting, transcript)
+                if minutes is not None:
+                    meetings.save_minutes(s, meeting, minutes)
                 meeting.status, meeting.error = "ready", None
             else:
                 meeting.status = status

@@ -15,7 +15,16 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from minutes.errors import MinutesError, OptionsError
-from minutes.server.tables import Job, Meeting, TranscriptDoc, UtteranceRow, as_utc, utcnow
+from minutes.minutes.schema import Minutes
+from minutes.server.tables import (
+    Job,
+    Meeting,
+    MinutesDoc,
+    TranscriptDoc,
+    UtteranceRow,
+    as_utc,
+    utcnow,
+)
 from minutes.types import Speaker, Transcript, Turn, Utterance
 
 MAX_TEXT = 20_000
@@ -194,6 +203,35 @@ def merge_speakers(s: Session, meeting: Meeting, source: str, target: str) -> Tr
         .values(speaker=target)
     )
     return merged
+
+
+def save_minutes(s: Session, meeting: Meeting, minutes: Minutes) -> None:
+    """Store minutes made from the meeting's current transcript revision."""
+    doc = s.get(TranscriptDoc, meeting.id)
+    revision = doc.revision if doc else 0
+    text = json.dumps(minutes.to_dict(), ensure_ascii=False)
+    row = s.get(MinutesDoc, meeting.id)
+    if row is None:
+        s.add(
+            MinutesDoc(
+                meeting_id=meeting.id,
+                document=text,
+                backend=minutes.backend,
+                transcript_revision=revision,
+            )
+        )
+    else:
+        row.document, row.backend, row.transcript_revision = text, minutes.backend, revision
+        row.updated_at = utcnow()
+
+
+def minutes_json(s: Session, meeting: Meeting) -> tuple[str, bool] | None:
+    """The stored minutes and whether the transcript changed since they were made."""
+    row = s.get(MinutesDoc, meeting.id)
+    if row is None:
+        return None
+    doc = s.get(TranscriptDoc, meeting.id)
+    return row.document, bool(doc and doc.revision > row.transcript_revision)
 
 
 def retitle(meeting: Meeting, title: str) -> None:

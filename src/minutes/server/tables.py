@@ -138,3 +138,17 @@ class UtteranceRow(Base):
     language: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MinutesDoc(Base):
+    """The meeting's minutes (JSON, see minutes/schema.py), regenerated on demand."""
+
+    __tablename__ = "minutes"
+
+    meeting_id: Mapped[str] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[str] = mapped_column(Text)
+    backend: Mapped[str] = mapped_column(String(100), default="")
+    transcript_revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

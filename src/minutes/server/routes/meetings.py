@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -334,3 +334,75 @@ def search_meetings(
     with ctx.db.session() as s:
         hits = search.search(s, user.id, q, limit=limit)
     return {"query": q, "hits": [asdict(h) for h in hits]}
+
+
+class MinutesRequest(BaseModel):
+    backend: str | None = Field(default=None, max_length=20)
+    language: str | None = Field(default=None, max_length=8)
+
+
+@router.get("/meetings/{meeting_id}/minutes")
+def get_minutes(meeting_id: str, ctx: Ctx, user: User) -> Response:
+    """The minutes; ``stale`` says the transcript was corrected after they were written."""
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        found = meetings.minutes_json(s, m)
+    if found is None:
+        raise meetings.NotFoundError("This meeting has no minutes yet; generate them.")
+    document, stale = found
+    return Response(
+        '{"stale": ' + ("true" if stale else "false") + ', "minutes": ' + document + "}",
+        media_type="application/json",
+    )
+
+
+@router.post("/meetings/{meeting_id}/minutes")
+def regenerate_minutes(
+    meeting_id: str, ctx: Ctx, user: User, body: MinutesRequest | None = None
+) -> dict[str, Any]:
+    """Write the minutes again from the transcript as it stands (with corrections)."""
+    from minutes.minutes import summarize
+
+    body = body or MinutesRequest()
+    options = ctx.settings.minutes_options(body.backend, body.language)
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        t = meetings.load_transcript(s, m)
+        title = m.title
+    if t is None:
+        raise meetings.NotFoundError(f"The transcript is not ready (the meeting is {m.status}).")
+    result = summarize(t, replace(options, title=title))
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        meetings.save_minutes(s, m, result)
+    return {"stale": False, "minutes": result.to_dict()}
+
+
+@router.get("/meetings/{meeting_id}/minutes/export/{fmt}")
+def export_minutes(meeting_id: str, fmt: str, ctx: Ctx, user: User) -> Response:
+    """The minutes as md, docx or json, as a download."""
+    from minutes.minutes.render import MINUTES_FORMATS, render
+    from minutes.minutes.schema import Minutes
+
+    if fmt not in MINUTES_FORMATS:
+        raise OptionsError(f"Unknown format {fmt!r}; choose from: {', '.join(MINUTES_FORMATS)}.")
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        found = meetings.minutes_json(s, m)
+        title = m.title
+    if found is None:
+        raise meetings.NotFoundError("This meeting has no minutes yet; generate them.")
+    body = render(Minutes.from_dict(json.loads(found[0])), fmt)
+    name = f"{Path(title).stem or 'meeting'} minutes.{fmt}"
+    return Response(
+        body,
+        media_type=MINUTES_TYPES[fmt],
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+MINUTES_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "json": "application/json",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}

@@ -443,6 +443,12 @@ function renderMeeting(root, meeting, transcript, back, params) {
       h("i", { class: "swatch", style: `background:${colors.get(sp.id)}` }), nameEl,
       h("span", { class: "muted talk" }, clock(sp.talk_time)), renameBtn, others.length ? mergeSel : null));
   }
+  const minutesCard = h("div", { class: "card minutes", id: "minutes" }, h("h2", {}, t("minutes")));
+  loadMinutes(minutesCard, id, (uid, time) => {
+    const li = items.find((x) => x.dataset.id === uid);
+    seek(time, false);
+    if (li) { li.scrollIntoView({ block: "center", behavior: "smooth" }); li.classList.add("hit"); setTimeout(() => li.classList.remove("hit"), 2500); li.focus({ preventScroll: true }); }
+  });
   const exports = h("div", { class: "exports" }, FORMATS.map((f) =>
     h("a", { class: "button", href: `/api/meetings/${id}/export/${f}`, download: "" }, f.toUpperCase())));
   const del = h("button", { type: "button", class: "danger", onclick: async () => {
@@ -458,7 +464,7 @@ function renderMeeting(root, meeting, transcript, back, params) {
       h("div", { class: "card" }, h("h2", {}, t("transcript")), lines)),
     h("aside", { class: "side-col" },
       h("div", { class: "card" }, h("h2", {}, t("speakers")), speakerList),
-      h("div", { class: "card" }, h("h2", {}, t("minutes")), h("p", { class: "muted" }, t("minutesSoon"))),
+      minutesCard,
       h("div", { class: "card" }, h("h2", {}, t("export")), exports),
       h("div", { class: "card" }, del))));
 
@@ -490,6 +496,53 @@ function renderMeeting(root, meeting, transcript, back, params) {
     highlight(start, false);
     if (li) { li.classList.add("hit"); li.scrollIntoView({ block: "center" }); }
   }
+}
+
+async function loadMinutes(card, id, jump, fresh = null) {
+  const body = h("div", { class: "minutes-body" });
+  card.replaceChildren(h("h2", {}, t("minutes")), body);
+  let data = fresh;
+  if (!data) {
+    try { data = await api(`/api/meetings/${id}/minutes`); } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) { fail(err); return; }
+    }
+  }
+  const langSel = h("select", { "aria-label": t("minutesLanguage") },
+    [["auto", t("auto_lang")], ["en", "English"], ["zh-HK", "繁體中文"], ["zh-CN", "简体中文"]]
+      .map(([v, label]) => h("option", { value: v }, label)));
+  const regen = h("button", { type: "button", class: "regen", onclick: async () => {
+    regen.disabled = true;
+    regen.textContent = t("writingMinutes");
+    try {
+      const r = await api(`/api/meetings/${id}/minutes`, { method: "POST", json: { language: langSel.value } });
+      await loadMinutes(card, id, jump, r);
+    } catch (err) { fail(err); regen.disabled = false; regen.textContent = t("regenerate"); }
+  } }, data ? t("regenerate") : t("generate"));
+  const controls = h("div", { class: "minutes-controls" }, langSel, regen);
+  if (!data) { body.append(h("p", { class: "muted" }, t("noMinutes")), controls); return; }
+  const m = data.minutes;
+  if (data.stale) body.append(h("p", { class: "stale" }, t("staleMinutes")));
+  const cites = (evidence) => h("span", { class: "cites" }, evidence.map((e) =>
+    h("button", { type: "button", class: "cite", title: `${e.speaker}: ${e.quote}`,
+      onclick: () => jump(e.utterance_id, e.start) }, clock(e.start))));
+  const section = (title, items, tag, render) => (items.length ? [h("h3", {}, title), h(tag, {}, items.map(render))] : []);
+  body.append(h("p", { class: "minutes-title" }, m.title));
+  body.append(...section(t("summaryH"), m.summary, "ul", (i) => h("li", {}, i.text, " ", cites(i.evidence))));
+  body.append(...section(t("decisionsH"), m.decisions, "ol", (i) => h("li", { class: "decision" }, i.text, " ", cites(i.evidence))));
+  body.append(...section(t("actionsH"), m.action_items, "ul", (a) => h("li", { class: "action" },
+    h("span", { class: "action-text" }, a.text),
+    h("span", { class: "action-meta" },
+      a.owner ? h("span", { class: "owner" }, `${t("owner")}: ${a.owner}`) : null,
+      a.due ? h("span", { class: "due" }, `${t("due")}: ${a.due}`) : null),
+    cites(a.evidence))));
+  body.append(...section(t("topicsH"), m.topics, "ul", (tp) => h("li", {},
+    h("button", { type: "button", class: "cite", onclick: () => jump(tp.evidence[0] ? tp.evidence[0].utterance_id : "", tp.start) }, `${clock(tp.start)}–${clock(tp.end)}`), " ", tp.title)));
+  if (!m.summary.length && !m.decisions.length && !m.action_items.length) body.append(h("p", { class: "muted" }, t("minutesEmpty")));
+  for (const w of m.warnings || []) body.append(h("p", { class: "muted small" }, w));
+  body.append(h("p", { class: "muted small" }, `${t("writtenBy")} ${m.backend}`),
+    h("div", { class: "exports" }, ["md", "docx", "json"].map((f) =>
+      h("a", { class: "button", href: `/api/meetings/${id}/minutes/export/${f}`, download: "" }, f === "md" ? "Markdown" : f.toUpperCase()))),
+    controls);
 }
 
 function overlaps(turns) {
