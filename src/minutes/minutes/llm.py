@@ -145,6 +145,7 @@ class LlamaCppChat:
     temperature: float = 0.1
     context: int = 8192
     threads: int = 0
+    seed: int = 1234
     _llama: Any = None
 
     @property
@@ -168,6 +169,7 @@ class LlamaCppChat:
                 model_path=self.gguf_path,
                 n_ctx=self.context,
                 n_threads=self.threads or None,
+                seed=self.seed,  # the same transcript gives the same minutes
                 verbose=False,
             )
         return self._llama
@@ -209,7 +211,13 @@ def default_gguf() -> str:
             "No GGUF model given (--gguf PATH) and the packaged gemma3-270m is not "
             "installed (pip install 'minutes[llama]')."
         ) from e
-    return str(gemma.assemble())
+    from minutes.settings import Settings
+
+    target = Settings().cache_dir / "models" / "gemma3-270m-q4_k_m.gguf"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        gemma.assemble(output_path=target)  # joins the packaged parts, checks the sha256
+    return str(target)
 
 
 # -- prompting ------------------------------------------------------------------------
