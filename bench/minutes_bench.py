@@ -61,7 +61,10 @@ def speaker_map(transcript: Any, ref: list[Any]) -> dict[str, str]:
 
 
 def _norm(text: str) -> str:
-    return normalise_for_scoring(text or "", "cn").lower().replace(" ", "")
+    text = normalise_for_scoring(text or "", "cn").lower()
+    for word in ("the ", "by ", "before ", "之前", "前"):
+        text = text.replace(word, "")
+    return text.replace(" ", "")
 
 
 def score(

@@ -18,12 +18,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from minutes.assemble import join_words
 from minutes.language import cjk_count
-from minutes.types import Transcript, Utterance
+from minutes.types import Transcript, Utterance, Word
 
 # -- cues -----------------------------------------------------------------------------
 _EN_DECISION = re.compile(
-    r"\b(we(?:'ve| have)? (?:all )?(?:agreed|decided)|(?:it|this) (?:is|was) (?:agreed|decided)"
+    r"\b(we(?:'ve| have)? (?:all |now |also )?(?:agreed|decided)"
+    r"(?= (?:to|that|on|upon)\b|\s*[.!,;]|$)"
+    r"|(?:it|this) (?:is|was) (?:agreed|decided)"
     r"|the decision is|we(?:'ll| will) go (?:with|ahead)|let'?s go (?:with|ahead)"
     r"|(?:is|are|was|were) approved|we approve|motion (?:is )?(?:carried|passed)"
     r"|agreed to|decided to|we(?:'ll| will) (?:adopt|keep|postpone|cancel)|final answer)\b",
@@ -93,6 +96,13 @@ _BACKCHANNEL = re.compile(
     r"|嗯+|哦+|喂|係呀|是的|好的|OK)\W*$",
     re.IGNORECASE,
 )
+# Requests that are about the meeting's own talk, not work to do afterwards.
+_MEETING_TALK = re.compile(
+    r"\b(introduce|explain|present|share|tell us|go ahead|start|continue|repeat|speak|comment"
+    r"|clarify|summari[sz]e|answer)\b|(介紹|介绍|解釋|解释|講下|讲下|說明|说明|補充|补充|發言|发言)",
+    re.IGNORECASE,
+)
+_ENDS = re.compile(r"[。！？!?；;.]\s*$")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.])\s+")
 _VOCATIVE_EN = re.compile(r"^\s*([A-Z][a-z]+(?: [A-Z][a-z]+)?),\s")
 _TITLE_ZH = re.compile(
@@ -125,10 +135,29 @@ class Extracted:
     actions: tuple[Found, ...]
 
 
+PAUSE = 0.6  # seconds between words that end a sentence the recogniser left unpunctuated
+
+
 def sentences(transcript: Transcript) -> list[Sentence]:
+    """Sentences by punctuation and, where the recogniser gave none, by pauses.
+
+    Chinese output often runs several sentences together without a mark; the word
+    timestamps still show where the speaker stopped.
+    """
     out: list[Sentence] = []
     for i, u in enumerate(transcript.utterances):
-        out.extend(Sentence(part, u, i) for part in _split(u.text))
+        words = u.words
+        if not words or join_words(words) != u.text:  # no words, or the text was corrected
+            out.extend(Sentence(part, u, i) for part in _split(u.text))
+            continue
+        group: list[Word] = []
+        for k, w in enumerate(words):
+            group.append(w)
+            nxt = words[k + 1] if k + 1 < len(words) else None
+            if nxt is None or _ENDS.search(w.text) or nxt.start - w.end >= PAUSE:
+                text = join_words(group)
+                out.extend(Sentence(part, u, i) for part in _split(text))
+                group = []
     return out
 
 
@@ -185,8 +214,23 @@ def _previous_other_speaker(utts: Sequence[Utterance], index: int) -> Utterance 
     return None
 
 
+# Where a run-on Chinese sentence (the recogniser often leaves out the marks) is most
+# likely to start a new clause: before a proposal, a decision, a commitment, thanks.
+_CLAUSE = re.compile(
+    r"(?=(?:我建議|我建议|我們決定|我们决定|我哋決定|我哋决定|我會|我会|請|请|麻煩|麻烦|謝謝|谢谢|唔該|好，))"
+)
+LONG_CJK = 25
+
+
 def _split(text: str) -> list[str]:
-    return [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    parts: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        p = piece.strip()
+        if cjk_count(p) > LONG_CJK:
+            parts.extend(c.strip() for c in _CLAUSE.split(p) if c.strip())
+        elif p:
+            parts.append(p)
+    return parts
 
 
 # -- action items ---------------------------------------------------------------------
@@ -218,8 +262,10 @@ def action_items(transcript: Transcript, sents: Sequence[Sentence]) -> list[Foun
             accepted.add(reply.id)
             owner = owner or names.get(reply.speaker)
             due = due or _due(reply.text)
-        if not due and not owner and _size(text) < 5:
-            continue  # "Please." / 「唔該」: politeness, not a task
+        accepted_by_reply = len(ids) > 1
+        if not due and not accepted_by_reply and (owner is None or _MEETING_TALK.search(text)):
+            # "Mary, can you introduce it?": a turn of the meeting itself, not a task.
+            continue
         found.append(Found(text, tuple(ids), owner, due))
     return _dedupe(found)
 
