@@ -105,8 +105,11 @@ class OpenAIChat:
             timeout=self.timeout,
             max_retries=1,
         )
+        # The OpenAI form first (vLLM, Ollama, hosted APIs); llama-cpp-python's server
+        # takes the schema inside json_object; plain JSON mode as a last resort.
         formats: list[dict[str, Any]] = [
             {"type": "json_schema", "json_schema": {"name": "minutes", "schema": schema}},
+            {"type": "json_object", "schema": schema},
             {"type": "json_object"},
         ]
         last: Exception | None = None
@@ -120,15 +123,18 @@ class OpenAIChat:
                     max_tokens=self.max_tokens,
                     response_format=fmt,
                 )
-                return reply.choices[0].message.content or ""
-            except openai.BadRequestError as e:
-                last = e  # the server does not take this response_format: try the next
+                return str(reply.choices[0].message.content or "")
             except openai.APIConnectionError as e:
                 raise ModelNotFoundError(
                     f"No language model answers at {self.base_url} ({e}). Start one (e.g. "
                     "`ollama serve`) or choose --backend extractive."
                 ) from e
             except openai.APIStatusError as e:
+                # Servers that do not know a response_format say so in different ways
+                # (400, 422, even 500): try the next form.
+                if e.status_code in (400, 422, 500) and "response_format" in str(e.message):
+                    last = e
+                    continue
                 raise LLMOutputError(
                     f"The model server at {self.base_url} refused the request: "
                     f"{e.status_code} {e.message}"
