@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -113,6 +114,11 @@ def _run(
         script=script,
         glossary=glossary,
     )
+    from minutes import voiceprints as vp
+
+    enrolled = tuple(vp.load_store())
+    if enrolled and options.diarization:
+        options = replace(options, voiceprints=enrolled)
     pipeline = Pipeline(options)
     with StageBars(err) as bars:
         transcript = pipeline.run_file(meeting, progress=bars)
@@ -304,6 +310,59 @@ def models() -> None:
         "Any local CTranslate2 Whisper directory also works: --model /path/to/model. "
         "Hub names (e.g. large-v3) work when already in the Hugging Face cache."
     )
+
+
+voiceprint_app = typer.Typer(
+    help="Enrolled speakers: named voices that transcribe recognises.", no_args_is_help=True
+)
+
+
+@voiceprint_app.command("add")
+def voiceprint_add(
+    name: Annotated[str, typer.Argument(help="The person's name as it should appear")],
+    clip: Annotated[Path, typer.Argument(help="10–30 s of this person speaking alone")],
+) -> None:
+    """Enrol a voice from a clip; later transcriptions name this speaker."""
+    from minutes import voiceprints as vp
+    from minutes.audio import decode
+    from minutes.pipeline import Pipeline
+
+    prints = [p for p in vp.load_store() if p.name != " ".join(name.split())]
+    pipeline = Pipeline()
+    audio = decode(clip)
+    with err.status("Listening to the clip…"):
+        new = vp.enrol(name, pipeline.embedder, audio, pipeline.vad.detect(audio))
+    path = vp.save_store([*prints, new])
+    out.print(f"Enrolled [bold]{new.name}[/] from {new.seconds:.0f} s of speech ({path}).")
+
+
+@voiceprint_app.command("list")
+def voiceprint_list() -> None:
+    """The enrolled voices."""
+    from minutes import voiceprints as vp
+
+    prints = vp.load_store()
+    if not prints:
+        out.print("No voices enrolled. Add one with `minutes voiceprint add NAME CLIP`.")
+    for p in prints:
+        out.print(f"{p.name}  ({p.seconds:.0f} s of speech)")
+
+
+@voiceprint_app.command("remove")
+def voiceprint_remove(name: Annotated[str, typer.Argument(help="Who to forget")]) -> None:
+    """Delete an enrolled voice."""
+    from minutes import voiceprints as vp
+    from minutes.errors import OptionsError
+
+    prints = vp.load_store()
+    keep = [p for p in prints if p.name != name]
+    if len(keep) == len(prints):
+        raise OptionsError(f"No enrolled voice named {name!r}; see `minutes voiceprint list`.")
+    vp.save_store(keep)
+    out.print(f"Removed {name}.")
+
+
+app.add_typer(voiceprint_app, name="voiceprint")
 
 
 def _register_server_commands() -> None:

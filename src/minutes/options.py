@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from minutes.errors import OptionsError
 from minutes.glossary import Glossary
@@ -95,6 +96,9 @@ class PipelineOptions:
     diarization: bool = True
     script: str = "hk"  # Chinese output script: hk | tw | cn | auto
     glossary: Glossary = field(default_factory=Glossary)
+    # Enrolled speakers to recognise by name (minutes.voiceprints.Voiceprint).
+    voiceprints: tuple[Any, ...] = ()
+    voiceprint_threshold: float = 0.85
 
     def __post_init__(self) -> None:
         from minutes.language import validate_script

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,6 +23,7 @@ from minutes.stages.diarize import EmbeddingDiarizer, speaker_id
 from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder
 from minutes.stages.vad_silero import SileroVad
 from minutes.types import Segment, SpeechRegion, Transcript, Turn, Utterance
+from minutes.voiceprints import Match
 
 STAGES = ("decode", "vad", "asr", "embed", "assemble")
 
@@ -116,6 +117,10 @@ class Pipeline:
             attributed, ScriptConverter(self.options.script), self.options.glossary
         )
         speakers = assemble.speakers_from(utts, turns)
+        identified = self._identify(audio, turns)
+        if identified:
+            names = {m.speaker: m.name for m in identified}
+            speakers = [replace(s, name=names.get(s.id, s.name)) for s in speakers]
         progress("assemble", 1.0, 1.0)
         return Transcript(
             utterances=tuple(utts),
@@ -125,7 +130,30 @@ class Pipeline:
             language=main_language(utts),
             source=audio.source,
             model=self.options.asr.model,
-            metadata=self._metadata(audio, regions, segments, timings),
+            metadata={
+                **self._metadata(audio, regions, segments, timings),
+                **(
+                    {
+                        "voiceprints": [
+                            {"speaker": m.speaker, "name": m.name, "score": round(m.score, 3)}
+                            for m in identified
+                        ]
+                    }
+                    if identified
+                    else {}
+                ),
+            },
+        )
+
+    def _identify(self, audio: Audio, turns: Sequence[Turn]) -> list[Match]:
+        """Enrolled people among the meeting's speakers (none when nobody is enrolled)."""
+        if not self.options.voiceprints or not turns or not self.options.diarization:
+            return []
+        from minutes import voiceprints
+
+        found = voiceprints.centroids(self.embedder, audio, turns)
+        return voiceprints.identify(
+            found, self.options.voiceprints, self.options.voiceprint_threshold
         )
 
     def _diarize(

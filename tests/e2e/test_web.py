@@ -112,9 +112,12 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     # Rename a speaker; it survives a reload and shows on every line.
     first_speaker = page.locator(".speakers li").first
     first_speaker.locator("button.rename").click()
-    page.fill(".rename-form input", "Chair 陳")
+    page.fill(".rename-form input:not([type=checkbox])", "Chair 陳")
+    page.check(".rename-form input.remember")  # and remember the voice
     page.click(".rename-form button")
     page.wait_for_selector(".speakers .name:has-text('Chair 陳')")
+    prints = page.request.get(f"{web.url}/api/voiceprints").json()["voiceprints"]
+    assert [p["name"] for p in prints] == ["Chair 陳"]
     page.reload()
     page.wait_for_selector(".utt")
     assert page.locator(".utt .who:has-text('Chair 陳')").count() >= 1

@@ -412,3 +412,99 @@ def test_queued_job_can_be_cancelled_and_retried_and_delete_removes_everything(
                 )
                 == 0
             )
+
+
+def test_voiceprints_name_speakers_in_new_meetings(client, espeak, tmp_path: Path) -> None:
+    from minutes.synth import Line, Voice, render_meeting, write_wav
+
+    alan, betty = Voice("en+m3", rate=150, pitch=40), Voice("en+f4", rate=150, pitch=85)
+    clip = tmp_path / "alan.wav"
+    samples, _ = render_meeting(
+        [
+            Line(
+                "a",
+                alan,
+                "en",
+                "Hello, my name is Alan and I work in the transport department. "
+                "I look after the bus routes in the New Territories.",
+            )
+        ],
+        espeak,
+    )
+    write_wav(str(clip), samples)
+    with clip.open("rb") as f:
+        r = client.post(
+            "/api/voiceprints",
+            headers=client.bob,
+            data={"name": "Alan Chan"},
+            files={"file": ("alan.wav", f)},
+        )
+    assert r.status_code == 201, r.text
+    vid = r.json()["voiceprint"]["id"]
+    assert [
+        v["name"] for v in client.get("/api/voiceprints", headers=client.bob).json()["voiceprints"]
+    ] == ["Alan Chan"]
+    assert vid not in [
+        v["id"] for v in client.get("/api/voiceprints", headers=client.alice).json()["voiceprints"]
+    ]
+    assert client.delete(f"/api/voiceprints/{vid}", headers=client.alice).status_code == 404
+
+    silent = tmp_path / "silent.wav"
+    write_wav(str(silent), np.zeros(16000 * 6, dtype=np.float32))
+    with silent.open("rb") as f:
+        bad = client.post(
+            "/api/voiceprints", headers=client.bob, data={"name": "X"}, files={"file": ("s.wav", f)}
+        )
+    assert bad.status_code == 422
+    assert "No speech found" in bad.json()["error"]["message"]
+    assert (
+        client.post(
+            "/api/voiceprints",
+            headers=client.bob,
+            data={"name": "X"},
+            files={"file": ("x.mp3", b"text")},
+        ).status_code
+        == 415
+    )
+
+    meeting = tmp_path / "meeting.wav"
+    samples, _ = render_meeting(
+        [
+            Line(
+                "A", alan, "en", "Good morning. Today we review the transport budget for next year."
+            ),
+            Line(
+                "B", betty, "en", "The department asked for twelve million dollars for new buses."
+            ),
+            Line("A", alan, "en", "Agreed. Please send the study to everyone by Friday."),
+            Line("B", betty, "en", "I will send it tomorrow morning."),
+        ],
+        espeak,
+    )
+    write_wav(str(meeting), samples)
+    mid = upload(client, meeting, client.bob).json()["meeting"]["id"]
+    assert wait_ready(client, mid, client.bob)["status"] == "ready"
+    t = client.get(f"/api/meetings/{mid}/transcript", headers=client.bob).json()
+    assert sorted(s["name"] for s in t["speakers"]) == ["Alan Chan", "Speaker 2"]
+
+    other = next(s["id"] for s in t["speakers"] if s["name"] == "Speaker 2")
+    r = client.post(
+        f"/api/meetings/{mid}/speakers/{other}/voiceprint",
+        headers=client.bob,
+        json={"name": "Betty Ho"},
+    )
+    assert r.status_code == 201, r.text
+    assert (
+        client.post(
+            f"/api/meetings/{mid}/speakers/{other}/voiceprint", headers=client.alice, json={}
+        ).status_code
+        == 404
+    )
+    names = sorted(
+        v["name"] for v in client.get("/api/voiceprints", headers=client.bob).json()["voiceprints"]
+    )
+    assert names == ["Alan Chan", "Betty Ho"]
+    for v in client.get("/api/voiceprints", headers=client.bob).json()["voiceprints"]:
+        assert client.delete(f"/api/voiceprints/{v['id']}", headers=client.bob).status_code == 200
+    assert client.get("/api/voiceprints", headers=client.bob).json()["voiceprints"] == []
+    client.delete(f"/api/meetings/{mid}", headers=client.bob)

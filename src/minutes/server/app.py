@@ -27,8 +27,9 @@ from minutes.server.context import ServerContext
 from minutes.server.db import Database
 from minutes.server.jobs import Executor, LocalExecutor, Worker
 from minutes.server.meetings import NotFoundError
-from minutes.server.routes import auth, meetings, openai_compat, web
+from minutes.server.routes import auth, meetings, openai_compat, voiceprints, web
 from minutes.server.uploads import BodyLimit, UploadTooLargeError
+from minutes.voiceprints import EnrolmentError
 
 log = logging.getLogger("minutes.server")
 
@@ -38,6 +39,7 @@ STATUS: tuple[tuple[type[MinutesError], int, str], ...] = (
     (UploadTooLargeError, 413, "upload_too_large"),
     (AudioDecodeError, 415, "unsupported_media"),
     (EmptyAudioError, 422, "empty_media"),
+    (EnrolmentError, 422, "enrolment_failed"),
     (InputError, 422, "invalid_input"),
     (OptionsError, 422, "invalid_option"),
     (ModelNotFoundError, 503, "model_unavailable"),
@@ -117,6 +119,7 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(meetings.router)
     app.include_router(openai_compat.router)
+    app.include_router(voiceprints.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)

@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,9 +32,10 @@ from minutes.models import ModelRegistry
 from minutes.options import PipelineOptions
 from minutes.server import meetings
 from minutes.server.db import Database
-from minutes.server.tables import Job, Meeting, as_utc, utcnow
+from minutes.server.tables import Job, Meeting, VoiceprintRow, as_utc, utcnow
 from minutes.stages.base import Progress
 from minutes.types import Transcript
+from minutes.voiceprints import Voiceprint
 
 log = logging.getLogger("minutes.server.jobs")
 
@@ -101,6 +102,18 @@ class LocalExecutor:
             self._pipelines[key] = pipeline
         return transcript
 
+    def engines(self) -> Any:
+        """A loaded pipeline (VAD and speaker embedder) for enrolling voiceprints."""
+        from minutes.api import build_options
+        from minutes.pipeline import Pipeline
+
+        with self._lock:
+            base = self._pipelines.get("base") or next(iter(self._pipelines.values()), None)
+            if base is None:
+                base = Pipeline(build_options(), self.registry)
+                self._pipelines["base"] = base
+            return base
+
     def preload(self, options: PipelineOptions) -> None:
         from minutes.pipeline import Pipeline
 
@@ -108,6 +121,14 @@ class LocalExecutor:
         pipeline.load()
         with self._lock:
             self._pipelines[options.asr.model] = pipeline
+
+
+def owner_voiceprints(s: Any, owner_id: int) -> tuple[Voiceprint, ...]:
+    """The voices a user enrolled, for naming the speakers of their new meetings."""
+    rows = s.scalars(select(VoiceprintRow).where(VoiceprintRow.owner_id == owner_id)).all()
+    return tuple(
+        Voiceprint(r.name, tuple(float(x) for x in json.loads(r.vector)), r.seconds) for r in rows
+    )
 
 
 def worker_name() -> str:
@@ -285,12 +306,16 @@ class Worker:
             if job is None or meeting is None:
                 return
             title = meeting.title
+            options = options_from_json(meeting.options)
+            prints = owner_voiceprints(s, meeting.owner_id)
+            if prints and options.diarization:
+                options = replace(options, voiceprints=prints)
             request = JobRequest(
                 job_id=job.id,
                 meeting_id=meeting.id,
                 media_path=self.media_dir / meeting.media_name,
                 filename=meeting.filename,
-                options=options_from_json(meeting.options),
+                options=options,
             )
         tracker = _Tracker(self.db, job_id)
         beat = threading.Thread(target=tracker.heartbeat_loop, daemon=True)

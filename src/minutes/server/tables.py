@@ -152,3 +152,17 @@ class MinutesDoc(Base):
     backend: Mapped[str] = mapped_column(String(100), default="")
     transcript_revision: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VoiceprintRow(Base):
+    """A named voice a user enrolled; new meetings of that user name it when it matches."""
+
+    __tablename__ = "voiceprints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    vector: Mapped[str] = mapped_column(Text)  # JSON list of floats (unit norm)
+    seconds: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

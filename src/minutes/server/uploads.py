@@ -16,7 +16,7 @@ from minutes.audio import MediaInfo, probe
 from minutes.errors import InputError
 
 CHUNK = 1024 * 1024
-UPLOAD_PATHS = ("/api/meetings", "/v1/audio/transcriptions")
+UPLOAD_PATHS = ("/api/meetings", "/api/voiceprints", "/v1/audio/transcriptions")
 
 
 class UploadTooLargeError(InputError):

@@ -425,15 +425,22 @@ function renderMeeting(root, meeting, transcript, back, params) {
     });
     const renameBtn = h("button", { type: "button", class: "ghost rename", onclick: () => {
       const input = h("input", { value: sp.name, maxlength: 100, "aria-label": t("rename") });
+      const remember = h("input", { type: "checkbox", class: "remember" });
       const save = async () => {
         try {
           await api(`/api/meetings/${id}/speakers/${sp.id}`, { method: "PATCH", json: { name: input.value } });
-          toast(t("renamed", { name: input.value }));
+          if (remember.checked) {
+            await api(`/api/meetings/${id}/speakers/${sp.id}/voiceprint`, { method: "POST", json: { name: input.value } });
+            toast(t("remembered", { name: input.value }));
+          } else {
+            toast(t("renamed", { name: input.value }));
+          }
           route();
         } catch (err) { fail(err); }
       };
       input.addEventListener("keydown", (e) => { e.stopPropagation(); if (e.key === "Enter") save(); if (e.key === "Escape") route(); });
-      const form = h("span", { class: "rename-form" }, input, h("button", { type: "button", class: "primary", onclick: save }, t("save")));
+      const form = h("span", { class: "rename-form" }, input, h("button", { type: "button", class: "primary", onclick: save }, t("save")),
+        h("label", { class: "remember-label" }, remember, t("rememberVoice")));
       nameEl.replaceWith(form);
       renameBtn.hidden = true;
       input.focus();

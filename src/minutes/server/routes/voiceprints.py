@@ -1,0 +1,133 @@
+"""Voiceprints: enrol a named voice from a clip or from a speaker of a past meeting,
+list them, delete them. Each user's voiceprints name speakers in their own meetings."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, select
+
+from minutes.audio import decode
+from minutes.server import meetings, uploads
+from minutes.server.context import Ctx, ServerContext, User
+from minutes.server.tables import VoiceprintRow
+from minutes.voiceprints import Voiceprint, enrol, speaker_regions
+
+router = APIRouter(prefix="/api", tags=["voiceprints"])
+
+
+class FromMeeting(BaseModel):
+    name: str | None = Field(default=None, max_length=100)
+
+
+def _row(v: VoiceprintRow) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "name": v.name,
+        "seconds": round(v.seconds, 1),
+        "source": v.source,
+        "created_at": v.created_at.isoformat(),
+    }
+
+
+def _engines(ctx: ServerContext) -> Any:
+    executor = ctx.worker.executor if ctx.worker is not None else None
+    if executor is None or not hasattr(executor, "engines"):
+        raise HTTPException(503, "Voiceprints need the server's speech models (no worker runs).")
+    return executor.engines()
+
+
+def _store(ctx: ServerContext, owner_id: int, vp: Voiceprint, source: str) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        row = VoiceprintRow(
+            owner_id=owner_id,
+            name=vp.name,
+            vector=json.dumps(list(vp.vector)),
+            seconds=vp.seconds,
+            source=source[:300],
+        )
+        s.add(row)
+        s.flush()
+        return _row(row)
+
+
+@router.get("/voiceprints")
+def list_voiceprints(ctx: Ctx, user: User) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        rows = s.scalars(
+            select(VoiceprintRow)
+            .where(VoiceprintRow.owner_id == user.id)
+            .order_by(VoiceprintRow.name)
+        ).all()
+        return {"voiceprints": [_row(v) for v in rows]}
+
+
+@router.post("/voiceprints", status_code=201)
+def enrol_from_clip(
+    ctx: Ctx,
+    user: User,
+    name: Annotated[str, Form(max_length=100)],
+    file: Annotated[UploadFile, File(description="10–30 s of this person alone")],
+) -> dict[str, Any]:
+    """Enrol a voice from a clip of one person speaking."""
+    filename = uploads.display_name(file.filename)
+    with tempfile.TemporaryDirectory() as tmp:
+        from pathlib import Path
+
+        stored = uploads.store(
+            file.file, Path(tmp), "clip", filename, min(ctx.settings.max_upload_bytes, 100 * 2**20)
+        )
+        audio = decode(Path(tmp) / stored.media_name, name=filename)
+    if audio.duration > 600:
+        raise HTTPException(
+            422, "The clip is longer than 10 minutes; 10–30 s of one voice is best."
+        )
+    pipeline = _engines(ctx)
+    regions = pipeline.vad.detect(audio)
+    vp = enrol(name, pipeline.embedder, audio, regions)
+    return {"voiceprint": _store(ctx, user.id, vp, f"clip {filename}")}
+
+
+@router.post("/meetings/{meeting_id}/speakers/{speaker_id}/voiceprint", status_code=201)
+def enrol_from_meeting(
+    meeting_id: str, speaker_id: str, ctx: Ctx, user: User, body: FromMeeting | None = None
+) -> dict[str, Any]:
+    """Remember how a speaker of this meeting sounds, under their name in this meeting
+    (or the name given), for the user's future meetings."""
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        t = meetings.load_transcript(s, m)
+        media = ctx.settings.media_dir / m.media_name
+        title = m.title
+    if t is None:
+        raise meetings.NotFoundError("The transcript is not ready yet.")
+    if speaker_id not in {sp.id for sp in t.speakers}:
+        raise meetings.NotFoundError(f"No speaker {speaker_id!r} in this meeting.")
+    name = (body.name if body and body.name else None) or t.speaker_name(speaker_id)
+    audio = decode(media, name=m.filename)
+    pipeline = _engines(ctx)
+    vp = enrol(
+        name,
+        pipeline.embedder,
+        audio,
+        speaker_regions(t.turns, speaker_id),
+        check_single_voice=False,
+    )  # diarization already separated the voices
+    return {"voiceprint": _store(ctx, user.id, vp, f"meeting “{title}”, {speaker_id}")}
+
+
+@router.delete("/voiceprints/{voiceprint_id}")
+def delete_voiceprint(voiceprint_id: int, ctx: Ctx, user: User) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        gone = s.execute(
+            delete(VoiceprintRow).where(
+                VoiceprintRow.id == voiceprint_id, VoiceprintRow.owner_id == user.id
+            )
+        )
+        if not gone.rowcount:  # type: ignore[attr-defined]
+            raise HTTPException(404, "No such voiceprint.")
+    return {"ok": True}

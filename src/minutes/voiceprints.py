@@ -1,0 +1,214 @@
+"""Enrolled, named speakers across meetings.
+
+A voiceprint is the mean of a person's speaker embeddings (resemblyzer, unit-norm)
+over a few seconds to a minute of their speech, from a clip or from their turns in a
+past meeting. In a new meeting each speaker's own mean embedding is compared with the
+enrolled prints; the best match above a threshold names the speaker, each print at
+most once. The threshold comes from bench/voiceprint_bench.py (false-accept rate on
+held-out AMI speakers; docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from minutes.audio import Audio
+from minutes.errors import InputError
+from minutes.stages.clustering import cluster
+from minutes.types import SpeechRegion, Turn
+
+if TYPE_CHECKING:
+    from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder
+
+# Cosine similarity a speaker must reach to take an enrolled name (see module doc).
+DEFAULT_THRESHOLD = 0.85
+MIN_ENROL_SECONDS = 4.0
+MAX_SECONDS = 60.0  # per speaker: more adds time, not accuracy
+WINDOW, STEP = 1.5, 0.75
+
+
+class EnrolmentError(InputError):
+    """A clip or a speaker cannot give a reliable voiceprint (silent, short, two voices)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Voiceprint:
+    name: str
+    vector: tuple[float, ...]
+    seconds: float
+
+    def array(self) -> np.ndarray:
+        return np.asarray(self.vector, dtype=np.float32)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "seconds": round(self.seconds, 2),
+            "vector": [round(x, 6) for x in self.vector],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> Voiceprint:
+        vector = d["vector"]
+        if not isinstance(vector, list):
+            raise InputError("A voiceprint's vector must be a list of numbers.")
+        return cls(str(d["name"]), tuple(float(x) for x in vector), float(str(d["seconds"])))
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    speaker: str
+    name: str
+    score: float
+
+
+def _limit(regions: Sequence[SpeechRegion], seconds: float) -> list[SpeechRegion]:
+    """The longest regions first, up to ``seconds`` of speech (clean, long turns embed best)."""
+    out, total = [], 0.0
+    for r in sorted(regions, key=lambda r: -r.duration):
+        if total >= seconds:
+            break
+        out.append(r)
+        total += r.duration
+    return sorted(out, key=lambda r: r.start)
+
+
+def mean_embedding(
+    embedder: ResemblyzerEmbedder, audio: Audio, regions: Sequence[SpeechRegion]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(unit-norm mean, window vectors) over up to a minute of the given speech."""
+    windows = embedder.windows(audio, _limit(regions, MAX_SECONDS), WINDOW, STEP)
+    vectors = np.asarray(windows.vectors, dtype=np.float32)
+    if len(vectors) == 0:
+        return np.zeros(0, dtype=np.float32), vectors
+    mean = vectors.mean(axis=0)
+    return (mean / (np.linalg.norm(mean) + 1e-9)).astype(np.float32), vectors
+
+
+def enrol(
+    name: str,
+    embedder: ResemblyzerEmbedder,
+    audio: Audio,
+    regions: Sequence[SpeechRegion],
+    *,
+    check_single_voice: bool = True,
+) -> Voiceprint:
+    """A voiceprint from the speech regions of one person's audio.
+
+    Raises :class:`EnrolmentError` when there is too little speech or two voices.
+    """
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise EnrolmentError("A voiceprint needs a name of 1–100 characters.")
+    speech = sum(r.duration for r in regions)
+    if speech == 0:
+        raise EnrolmentError(
+            "No speech found: the clip is silent or only noise. "
+            "Record the person speaking for 10–30 seconds."
+        )
+    if speech < MIN_ENROL_SECONDS:
+        raise EnrolmentError(
+            f"Only {speech:.1f} s of speech; a voiceprint needs at least "
+            f"{MIN_ENROL_SECONDS:.0f} s (10–30 s is best)."
+        )
+    mean, vectors = mean_embedding(embedder, audio, regions)
+    if len(vectors) == 0:
+        raise EnrolmentError("The speech is too fragmented to make a voiceprint from.")
+    if check_single_voice and len(vectors) >= 4:
+        labels = cluster(vectors, min_speakers=1, max_speakers=3, threshold=0.4)
+        counts = np.bincount(labels)
+        if len(counts) > 1 and np.sort(counts)[-2] >= 0.25 * len(vectors):
+            raise EnrolmentError(
+                "The clip seems to contain more than one voice. Use a clip "
+                "of this person alone, or enrol them from a past meeting."
+            )
+    return Voiceprint(name=name, vector=tuple(float(x) for x in mean), seconds=speech)
+
+
+def speaker_regions(turns: Sequence[Turn], speaker: str) -> list[SpeechRegion]:
+    """A speaker's turns as speech regions, without the stretches others overlap."""
+    own = [t for t in turns if t.speaker == speaker]
+    others = [t for t in turns if t.speaker != speaker]
+    out = []
+    for t in own:
+        if any(o.start < t.end and o.end > t.start for o in others):
+            continue  # overlapped speech would blend two voices
+        out.append(SpeechRegion(t.start, t.end))
+    return out or [SpeechRegion(t.start, t.end) for t in own]
+
+
+def identify(
+    centroids: Mapping[str, np.ndarray],
+    prints: Sequence[Voiceprint],
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[Match]:
+    """Name speakers by their closest enrolled voice; each name used at most once."""
+    if not prints or not centroids:
+        return []
+    speakers = [s for s, v in centroids.items() if len(v)]
+    if not speakers:
+        return []
+    a = np.stack([centroids[s] for s in speakers])
+    b = np.stack([p.array() for p in prints])
+    sims = a @ b.T
+    pairs = sorted(
+        ((float(sims[i, j]), i, j) for i in range(len(speakers)) for j in range(len(prints))),
+        reverse=True,
+    )
+    used_s: set[int] = set()
+    used_p: set[int] = set()
+    out = []
+    for score, i, j in pairs:
+        if score < threshold:
+            break
+        if i in used_s or j in used_p:
+            continue
+        used_s.add(i)
+        used_p.add(j)
+        out.append(Match(speakers[i], prints[j].name, score))
+    return out
+
+
+def centroids(
+    embedder: ResemblyzerEmbedder, audio: Audio, turns: Sequence[Turn]
+) -> dict[str, np.ndarray]:
+    """Each speaker's mean embedding over (up to a minute of) their clean turns."""
+    out = {}
+    for speaker in dict.fromkeys(t.speaker for t in turns):
+        mean, _ = mean_embedding(embedder, audio, speaker_regions(turns, speaker))
+        out[speaker] = mean
+    return out
+
+
+def store_path() -> Path:
+    """Where the command line keeps enrolled voices (the server keeps them per user)."""
+    from minutes.settings import Settings
+
+    return Settings().data_dir / "voiceprints.json"
+
+
+def load_store(path: Path | None = None) -> list[Voiceprint]:
+    path = path or store_path()
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [Voiceprint.from_dict(d) for d in data["voiceprints"]]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(
+            f"{path}: the voiceprint store is unreadable ({e}); fix or delete it."
+        ) from e
+
+
+def save_store(prints: Sequence[Voiceprint], path: Path | None = None) -> Path:
+    from minutes.formats.base import atomic_write_text
+
+    path = path or store_path()
+    atomic_write_text(path, json.dumps({"voiceprints": [p.to_dict() for p in prints]}, indent=1))
+    return path

@@ -1,0 +1,180 @@
+"""Voiceprints with the real speaker model and generated voices."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from minutes import voiceprints as vp
+from minutes.api import build_options
+from minutes.audio import Audio
+from minutes.synth import Line, Voice, render_meeting, write_wav
+
+pytestmark = pytest.mark.models
+
+ALAN = Voice("en+m3", rate=150, pitch=40)
+BETTY = Voice("en+f4", rate=150, pitch=85)
+
+
+def clip(espeak, voice: Voice, text: str) -> np.ndarray:
+    samples, _ = render_meeting([Line("x", voice, "en", text)], espeak)
+    return samples
+
+
+@pytest.fixture(scope="module")
+def alan(pipeline, espeak) -> vp.Voiceprint:
+    audio = Audio.from_array(
+        clip(
+            espeak,
+            ALAN,
+            "Hello, my name is Alan and I work in the transport department. "
+            "I look after the bus routes in the New Territories.",
+        )
+    )
+    return vp.enrol("Alan Chan", pipeline.embedder, audio, pipeline.vad.detect(audio))
+
+
+def test_an_enrolled_voice_is_named_and_others_are_not(
+    pipeline, espeak, english_meeting, alan
+) -> None:
+    samples, _ = render_meeting(
+        [
+            Line(
+                "A", ALAN, "en", "Good morning. Today we review the transport budget for next year."
+            ),
+            Line(
+                "B", BETTY, "en", "The department asked for twelve million dollars for new buses."
+            ),
+            Line("A", ALAN, "en", "Agreed. Please send the study to everyone by Friday."),
+            Line("B", BETTY, "en", "I will send it tomorrow morning."),
+        ],
+        espeak,
+    )
+    t = pipeline.with_options(replace(build_options(), voiceprints=(alan,))).run(
+        Audio.from_array(samples)
+    )
+    names = sorted(s.name for s in t.speakers)
+    assert names == ["Alan Chan", "Speaker 2"]
+    match = t.metadata["voiceprints"][0]
+    assert match["name"] == "Alan Chan"
+    assert match["score"] >= vp.DEFAULT_THRESHOLD
+    alan_id = next(s.id for s in t.speakers if s.name == "Alan Chan")
+    assert "transport budget" in " ".join(u.text for u in t.utterances if u.speaker == alan_id)
+
+
+def test_identify_uses_each_name_once_and_respects_the_threshold() -> None:
+    a = np.array([1.0, 0.0], dtype=np.float32)
+    b = np.array([0.8, 0.6], dtype=np.float32)
+    prints = [vp.Voiceprint("A", (1.0, 0.0), 10), vp.Voiceprint("B", (0.0, 1.0), 10)]
+    matches = vp.identify({"S0": a, "S1": b}, prints, threshold=0.5)
+    assert [(m.speaker, m.name) for m in matches] == [("S0", "A"), ("S1", "B")]
+    assert vp.identify({"S0": b}, prints[:1], threshold=0.9) == []
+    assert vp.identify({"S0": a, "S1": a}, prints[:1], threshold=0.5)[0].speaker in ("S0", "S1")
+    assert len(vp.identify({"S0": a, "S1": a}, prints[:1], threshold=0.5)) == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("silent", "No speech found"),
+        ("short", "at least"),
+        ("two", "more than one voice"),
+        ("noname", "name"),
+    ],
+)
+def test_bad_enrolment_clips_are_refused(pipeline, espeak, kind, message) -> None:
+    if kind == "silent":
+        samples = np.zeros(16000 * 8, dtype=np.float32)
+    elif kind == "short":
+        samples = clip(espeak, ALAN, "Hello.")
+    else:
+        samples, _ = render_meeting(
+            [
+                Line(
+                    "A",
+                    ALAN,
+                    "en",
+                    "Hello, my name is Alan and I work in the transport department.",
+                ),
+                Line(
+                    "B",
+                    BETTY,
+                    "en",
+                    "And I am Betty from the education bureau, nice to meet you all today.",
+                ),
+            ],
+            espeak,
+        )
+    audio = Audio.from_array(samples)
+    with pytest.raises(vp.EnrolmentError, match=message):
+        vp.enrol(
+            "" if kind == "noname" else "X", pipeline.embedder, audio, pipeline.vad.detect(audio)
+        )
+
+
+def test_command_line_enrols_lists_uses_and_forgets(
+    espeak, tmp_path: Path, model_cache: Path
+) -> None:
+    enrol_clip = tmp_path / "alan.wav"
+    write_wav(
+        str(enrol_clip),
+        clip(
+            espeak,
+            ALAN,
+            "Hello, my name is Alan and I work in the transport department. "
+            "I look after the bus routes in the New Territories.",
+        ),
+    )
+    meeting = tmp_path / "meeting.wav"
+    samples, _ = render_meeting(
+        [
+            Line(
+                "A", ALAN, "en", "Good morning. Today we review the transport budget for next year."
+            ),
+            Line(
+                "B", BETTY, "en", "The department asked for twelve million dollars for new buses."
+            ),
+            Line("A", ALAN, "en", "Agreed. Please send the study to everyone by Friday."),
+        ],
+        espeak,
+    )
+    write_wav(str(meeting), samples)
+    env = {
+        **os.environ,
+        "MINUTES_DATA_DIR": str(tmp_path / "data"),
+        "MINUTES_CACHE_DIR": str(model_cache),
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "minutes.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            check=False,
+        )
+
+    assert run("voiceprint", "list").stdout.startswith("No voices enrolled")
+    added = run("voiceprint", "add", "Alan Chan", str(enrol_clip))
+    assert added.returncode == 0, added.stderr
+    assert "Alan Chan" in run("voiceprint", "list").stdout
+    done = run("transcribe", str(meeting), "-o", str(tmp_path / "out"), "-f", "txt")
+    assert done.returncode == 0, done.stderr
+    assert "Alan Chan:" in (tmp_path / "out" / "meeting.txt").read_text()
+    assert run("voiceprint", "remove", "Alan Chan").returncode == 0
+    gone = run("voiceprint", "remove", "Alan Chan")
+    assert gone.returncode == 2
+    assert "No enrolled voice" in gone.stderr
+    silent = tmp_path / "silent.wav"
+    write_wav(str(silent), np.zeros(16000 * 5, dtype=np.float32))
+    refused = run("voiceprint", "add", "Nobody", str(silent))
+    assert refused.returncode == 2
+    assert "No speech found" in refused.stderr
+    assert "Traceback" not in refused.stderr
