@@ -15,6 +15,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -305,11 +306,15 @@ def _addressee(text: str, transcript: Transcript) -> str | None:
 
 
 # -- summary and topics ---------------------------------------------------------------
-def _vectors(texts: Sequence[str]) -> np.ndarray:
+def _vectors(texts: Sequence[str]) -> Any:
+    """Sparse, row-normalised TF-IDF (a 3-hour meeting has thousands of sentences and
+    tens of thousands of n-grams: a dense matrix would take gigabytes)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, min_df=1)
-    return np.asarray(vec.fit_transform([t.lower() for t in texts]).todense(), dtype=np.float32)
+    vec = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, min_df=1, dtype=np.float32
+    )
+    return vec.fit_transform([t.lower() for t in texts]).tocsr()
 
 
 def summary_points(sents: Sequence[Sentence], limit: int | None = None) -> list[Found]:
@@ -318,17 +323,20 @@ def summary_points(sents: Sequence[Sentence], limit: int | None = None) -> list[
     if not candidates:
         return []
     k = limit or max(2, min(7, round(len(candidates) / 8)))
+    chosen: list[int]
     if len(candidates) <= k:
         chosen = list(range(len(candidates)))
     else:
-        x = _vectors([s.text for s in candidates])
-        norms = np.linalg.norm(x, axis=1, keepdims=True) + 1e-9
-        x = x / norms
-        centroid = x.mean(axis=0)
-        relevance = x @ centroid
+        x = _vectors([s.text for s in candidates])  # rows already unit length
+        centroid = np.asarray(x.mean(axis=0)).ravel()
+        relevance = np.asarray(x @ centroid).ravel()
         chosen = []
         while len(chosen) < k:
-            redundancy = (x @ x[chosen].T).max(axis=1) if chosen else np.zeros(len(candidates))
+            redundancy = (
+                np.asarray((x @ x[chosen].T).max(axis=1).todense()).ravel()
+                if chosen
+                else np.zeros(len(candidates))
+            )
             score = 0.7 * relevance - 0.3 * redundancy
             score[chosen] = -np.inf
             chosen.append(int(np.argmax(score)))
@@ -352,9 +360,9 @@ def topics(
         block = 4
         gaps = []
         for i in range(block, len(content) - block + 1):
-            a = x[i - block : i].sum(axis=0)
-            b = x[i : i + block].sum(axis=0)
-            sim = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
+            left = np.asarray(x[i - block : i].sum(axis=0)).ravel()
+            right = np.asarray(x[i : i + block].sum(axis=0)).ravel()
+            sim = float(left @ right / (np.linalg.norm(left) * np.linalg.norm(right) + 1e-9))
             gaps.append((sim, i))
         sims = np.array([g[0] for g in gaps])
         threshold = sims.mean() - 0.5 * sims.std()
