@@ -133,11 +133,36 @@ def keep(
     (folder / f"{name}.ref.json").write_text(json.dumps(rows, ensure_ascii=False))
 
 
+def oracle_transcript(meeting: Meeting, ref: list[Any]) -> Any:
+    """The script itself as a transcript: what the minutes make of perfect recognition."""
+    from minutes.types import Speaker, Transcript, Turn, Utterance
+
+    lang = {"en": "en", "zh": "zh", "yue": "yue", "mixed": "mixed"}[meeting.language]
+    utts = tuple(
+        Utterance(f"u{i + 1:04d}", r.start, r.end, r.speaker, r.text, r.language or lang)
+        for i, r in enumerate(ref)
+    )
+    talk: dict[str, float] = {}
+    for r in ref:
+        talk[r.speaker] = talk.get(r.speaker, 0.0) + r.end - r.start
+    names = {**ZH_NAMES, **YUE_NAMES} if meeting.language in ("zh", "yue") else {}
+    speakers = tuple(Speaker(k, names.get(k, k.title()), v) for k, v in talk.items())
+    return Transcript(
+        utts,
+        tuple(Turn(r.start, r.end, r.speaker) for r in ref),
+        speakers,
+        ref[-1].end,
+        lang,
+        metadata={"options": {"script": "hk"}},
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="")
     ap.add_argument("--llm-url", default=None, help="OpenAI-compatible /v1 URL to score too")
     ap.add_argument("--llm-model", default="local")
+    ap.add_argument("--oracle-only", action="store_true", help="score the scripts as transcripts only")
     ap.add_argument(
         "--keep", type=Path, default=None, help="write each transcript and minutes here"
     )
@@ -150,12 +175,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for meeting in chosen:
             samples, ref = render(meeting, engine)
+            oracle = oracle_transcript(meeting, ref)
+            om = summarize(oracle, MinutesOptions()).to_dict()
+            oracle_row = score(meeting, ref, oracle, om)
+            if args.oracle_only:
+                results["meetings"][meeting.name] = {
+                    "language": meeting.language,
+                    "oracle": oracle_row,
+                }
+                print(meeting.name, json.dumps(oracle_row, ensure_ascii=False))
+                continue
             wav = Path(tmp) / f"{meeting.name}.wav"
             write_wav(str(wav), samples)
             t0 = time.perf_counter()
             transcript = pipeline.run_file(wav)
             asr_s = time.perf_counter() - t0
             row: dict[str, Any] = {
+                "oracle": oracle_row,
                 "language": meeting.language,
                 "minutes_audio": round(len(samples) / 16000 / 60, 1),
                 "pipeline_s": round(asr_s, 1),
@@ -187,6 +223,11 @@ def main() -> None:
             results["meetings"][meeting.name] = row
             print(meeting.name, json.dumps(row, ensure_ascii=False))
     RESULTS.mkdir(exist_ok=True)
+    if args.oracle_only:
+        (RESULTS / "minutes-oracle.json").write_text(
+            json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+        )
+        return
     (RESULTS / "minutes.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -34,7 +34,7 @@ _EN_DECISION = re.compile(
     re.IGNORECASE,
 )
 _ZH_DECISION = re.compile(
-    r"(決定|决定|定咗|議決|议决|通過|通过|批准|一致同意|一致認為|一致认为|拍板|就咁(?:話|决定|決定|做|定)"
+    r"(決定|决定|定咗|議決|议决|(?:通過|通过|批准)(?!的)|一致同意|一致認為|一致认为|拍板|就咁(?:話|决定|決定|做|定)"
     r"|就這樣(?:定|決定|做)|就这样(?:定|决定|做)|確定了|确定了|同意(?:採用|采用|按|用|延遲|延迟|取消))"
 )
 _AGREEMENT = re.compile(
@@ -74,13 +74,18 @@ _ACCEPT = re.compile(
 )
 _EN_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _EN_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_EN_ORDINAL = (
+    r"(?:\d{1,2}(?:st|nd|rd|th)?|(?:twenty[- ]|thirty[- ])?(?:first|second|third|fourth|fifth"
+    r"|sixth|seventh|eighth|ninth)|tenth|eleventh|twelfth|(?:thir|four|fif|six|seven|eigh|nine)"
+    r"teenth|twentieth|thirtieth)"
+)
 _EN_DUE = re.compile(
     r"\b(?:(?:by|before|on|until|due|no later than)\s+)?(?:"
     rf"(?:next|this|coming)\s+(?:{_EN_WEEKDAY}|week|month)"
     rf"|{_EN_WEEKDAY}(?:\s+(?:morning|afternoon|noon))?"
     r"|tomorrow(?:\s+(?:morning|afternoon|noon))?|tonight|today"
-    r"|end of (?:the )?(?:day|week|month|year)"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_EN_MONTH}|{_EN_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?"
+    r"|(?:the )?end of (?:the )?(?:day|week|month|year)"
+    rf"|(?:the\s+)?{_EN_ORDINAL}(?:\s+of)?\s+{_EN_MONTH}|{_EN_MONTH}\s+(?:the\s+)?{_EN_ORDINAL}"
     r"|\d{4}-\d{2}-\d{2}|in (?:two|three|\d+) (?:days|weeks))\b",
     re.IGNORECASE,
 )
