@@ -162,7 +162,9 @@ def main() -> None:
     ap.add_argument("--only", default="")
     ap.add_argument("--llm-url", default=None, help="OpenAI-compatible /v1 URL to score too")
     ap.add_argument("--llm-model", default="local")
-    ap.add_argument("--oracle-only", action="store_true", help="score the scripts as transcripts only")
+    ap.add_argument(
+        "--oracle-only", action="store_true", help="score the scripts as transcripts only"
+    )
     ap.add_argument(
         "--keep", type=Path, default=None, help="write each transcript and minutes here"
     )

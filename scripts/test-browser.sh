@@ -8,7 +8,7 @@ log() { echo "test-browser: $*" >&2; }
 
 need=()
 command -v chromium >/dev/null || need+=(chromium)
-fc-list 2>/dev/null | grep -qi "noto.*cjk" || need+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -i "noto.*cjk" >/dev/null || need+=(fonts-noto-cjk)  # not -q: SIGPIPE + pipefail
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     log "missing ${need[*]} and cannot install here (needs root + apt)"

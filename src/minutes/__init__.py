@@ -11,7 +11,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Audio",
+    "Minutes",
     "MinutesError",
+    "MinutesOptions",
     "Pipeline",
     "PipelineOptions",
     "Segment",
@@ -19,9 +21,11 @@ __all__ = [
     "Transcript",
     "Turn",
     "Utterance",
+    "Voiceprint",
     "Word",
     "__version__",
     "decode",
+    "summarize",
     "transcribe",
 ]
 
@@ -38,15 +42,21 @@ _LAZY = {
     "Utterance": "minutes.types",
     "Word": "minutes.types",
     "transcribe": "minutes.api",
+    "summarize": "minutes.minutes",
+    "Minutes": "minutes.minutes",
+    "MinutesOptions": "minutes.minutes",
+    "Voiceprint": "minutes.voiceprints",
 }
 
 if TYPE_CHECKING:
     from minutes.api import transcribe
     from minutes.audio import Audio, decode
     from minutes.errors import MinutesError
+    from minutes.minutes import Minutes, MinutesOptions, summarize
     from minutes.options import PipelineOptions
     from minutes.pipeline import Pipeline
     from minutes.types import Segment, Speaker, Transcript, Turn, Utterance, Word
+    from minutes.voiceprints import Voiceprint
 
 
 def __getattr__(name: str) -> Any:

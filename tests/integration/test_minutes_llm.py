@@ -78,7 +78,7 @@ def test_in_process_model_meets_the_contract(gguf: str) -> None:
 
 def test_long_meetings_are_chunked_and_keep_their_evidence(gguf: str) -> None:
     t = transcript(MEETING * 3)  # 15 lines, ~1000 characters
-    m = summarize(t, llama(gguf, context_chars=400, max_tokens=400, retries=1))
+    m = summarize(t, llama(gguf, context_chars=400))
     assert m.metadata["llm_calls"] >= 3
     assert_contract(m, t, "en")
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from minutes.server.db import Database
-from minutes.server.jobs import Worker, enqueue, overall_progress
+from minutes.server.jobs import STAGE_ORDER, Worker, enqueue, overall_progress
 from minutes.server.tables import Job, Meeting, User, utcnow
 
 
@@ -67,7 +67,7 @@ def test_recovery_requeues_dead_workers_jobs_and_gives_up_after_three(tmp_path: 
 def test_overall_progress_is_monotonic_across_stages() -> None:
     points = [
         overall_progress(stage, f)
-        for stage in ("decode", "vad", "embed", "asr", "assemble")
+        for stage in STAGE_ORDER
         for f in (0, 0.5, 1)
     ]
     assert points == sorted(points)

@@ -273,7 +273,9 @@ def parse(text: str, language: str) -> ModelMinutes:
     if text.startswith("```"):
         text = text.strip("`").removeprefix("json").strip()
     try:
-        data = json.loads(text)
+        # strict=False: small models put raw newlines inside strings; that is still
+        # unambiguous JSON, and the schema check below is what guards the content.
+        data = json.loads(text, strict=False)
     except json.JSONDecodeError as e:
         raise ValueError(f"the reply is not valid JSON ({e.msg} at {e.pos})") from None
     try:
