@@ -182,6 +182,14 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     intruder.wait_for_selector(".meeting-list .empty")
     other.close()
 
+    # The remembered voice is listed on the home page and can be forgotten.
+    page.goto(web.url + "/#/")
+    page.wait_for_selector(".voice-list li:has-text('Chair 陳')")
+    page.once("dialog", lambda d: d.accept())
+    page.click(".voice-list li:has-text('Chair 陳') button")
+    page.wait_for_selector(".voice-list li:has-text('Chair 陳')", state="detached")
+    assert page.request.get(f"{web.url}/api/voiceprints").json()["voiceprints"] == []
+
     # Delete with confirmation.
     page.goto(meeting_url)
     page.wait_for_selector(".utt")

@@ -65,11 +65,7 @@ def test_recovery_requeues_dead_workers_jobs_and_gives_up_after_three(tmp_path: 
 
 
 def test_overall_progress_is_monotonic_across_stages() -> None:
-    points = [
-        overall_progress(stage, f)
-        for stage in STAGE_ORDER
-        for f in (0, 0.5, 1)
-    ]
+    points = [overall_progress(stage, f) for stage in STAGE_ORDER for f in (0, 0.5, 1)]
     assert points == sorted(points)
     assert points[0] == 0
     assert points[-1] == 1.0

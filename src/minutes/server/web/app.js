@@ -160,8 +160,28 @@ async function viewList(root) {
         h("label", {}, t("language"), langSel), h("label", {}, t("speakerCount"), spk)),
       bar, status),
     h("section", { class: "card" }, search, results),
-    h("section", { class: "card" }, h("h2", {}, t("meetings")), table));
+    h("section", { class: "card" }, h("h2", {}, t("meetings")), table),
+    voicesCard());
   await refreshList(table);
+}
+
+function voicesCard() {
+  const card = h("section", { class: "card voices", id: "voices" }, h("h2", {}, t("voices")));
+  const list = h("ul", { class: "voice-list" });
+  card.append(h("p", { class: "muted small" }, t("voicesHint")), list);
+  api("/api/voiceprints").then((data) => {
+    if (!data.voiceprints.length) { list.append(h("li", { class: "muted" }, t("noVoices"))); return; }
+    for (const v of data.voiceprints) {
+      const del = h("button", { type: "button", class: "ghost danger", "aria-label": `${t("forget")} ${v.name}`, onclick: async () => {
+        if (!confirm(t("confirmForget", { name: v.name }))) return;
+        try { await api(`/api/voiceprints/${v.id}`, { method: "DELETE" }); li.remove(); toast(t("forgotten", { name: v.name })); } catch (err) { fail(err); }
+      } }, t("forget"));
+      const li = h("li", { dataset: { id: v.id } }, h("span", { class: "name" }, v.name),
+        h("span", { class: "muted small" }, `${Math.round(v.seconds)} s · ${v.source}`), del);
+      list.append(li);
+    }
+  }, fail);
+  return card;
 }
 
 function uploadFile(file, options, bar, status) {
