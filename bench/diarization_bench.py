@@ -1,0 +1,154 @@
+"""Speaker count and DER on meetings built from real single-speaker clips.
+
+    python bench/diarization_bench.py [--seeds 3]
+
+For each speaker count in 1–8, speakers are drawn from the distinct source recordings
+of ../shared/data's ASR clips; each speaker's clip is cut into pieces at random points
+(turns of 0.5–15 s) and the pieces are interleaved, with ~10 % of turns starting before
+the previous one ends (overlap made by mixing). The exact reference is known. Runs VAD
++ diarization (no recognition) and reports speaker-count accuracy, DER (collar 0.25 and
+0, overlap scored), JER, and the share of reference time that is overlapped. Writes
+bench/results/diarization.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import itertools
+
+from minutes.api import build_options
+from minutes.audio import Audio, decode
+from minutes.pipeline import Pipeline
+
+from bench.data import RefTurn, asr_items, speaker_of
+from bench.scoring import diarization_errors
+
+RESULTS = Path(__file__).resolve().parent / "results"
+COUNTS = (1, 2, 3, 4, 5, 6, 8)
+
+
+def speakers() -> dict[str, np.ndarray]:
+    """One clip (the longest) per distinct speaker."""
+    best: dict[str, tuple[float, Any]] = {}
+    for item in asr_items():
+        s = speaker_of(item)
+        if item.duration > best.get(s, (0.0, None))[0]:
+            best[s] = (item.duration, item)
+    return {s: np.asarray(decode(it.path).samples, dtype=np.float32) for s, (_, it) in best.items()}
+
+
+def build(
+    voices: dict[str, np.ndarray], rng: np.random.Generator
+) -> tuple[np.ndarray, list[RefTurn]]:
+    pieces: list[tuple[str, np.ndarray]] = []
+    for name, x in voices.items():
+        n = len(x) / 16000
+        k = int(np.clip(n // 3, 1, 3))  # 1–3 turns per speaker
+        cuts = sorted(rng.uniform(0.5, n - 0.5, size=k - 1)) if k > 1 else []
+        bounds = [0.0, *cuts, n]
+        pieces += [
+            (name, x[int(a * 16000) : int(b * 16000)]) for a, b in itertools.pairwise(bounds)
+        ]
+    order = rng.permutation(len(pieces))
+    # Avoid the same speaker twice in a row where possible (it would be one turn).
+    seq = [pieces[i] for i in order]
+    for i in range(1, len(seq)):
+        if seq[i][0] == seq[i - 1][0]:
+            for j in range(i + 1, len(seq)):
+                if seq[j][0] != seq[i - 1][0]:
+                    seq[i], seq[j] = seq[j], seq[i]
+                    break
+    total = sum(len(p) for _, p in seq) / 16000 + 2 * len(seq) + 2
+    out = np.zeros(int(total * 16000), np.float32)
+    turns: list[RefTurn] = []
+    t = 0.5
+    for name, x in seq:
+        if turns and rng.random() < 0.1:  # overlap: start before the previous turn ends
+            t = max(turns[-1].start + 0.5, turns[-1].end - float(rng.uniform(0.3, 1.5)))
+        a = int(t * 16000)
+        out[a : a + len(x)] += x
+        turns.append(RefTurn(t, t + len(x) / 16000, name, "", ""))
+        t = turns[-1].end + float(rng.uniform(0.2, 1.0))
+    end = int((t + 0.5) * 16000)
+    return out[:end], turns
+
+
+def overlap_share(turns: list[RefTurn], duration: float) -> float:
+    grid = np.zeros(int(duration * 100) + 1)
+    for r in turns:
+        grid[int(r.start * 100) : int(r.end * 100)] += 1
+    talk = grid.sum()
+    return float(np.clip(grid - 1, 0, None).sum() / talk) if talk else 0.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=3)
+    args = ap.parse_args()
+    voices = speakers()
+    names = sorted(voices)
+    pipeline = Pipeline(build_options())
+    pipeline.load()
+    rows = []
+    for k in COUNTS:
+        if k > len(names):
+            continue
+        for seed in range(args.seeds):
+            rng = np.random.default_rng(1000 * k + seed)
+            chosen = {n: voices[n] for n in rng.choice(names, size=k, replace=False)}
+            samples, ref = build(chosen, rng)
+            audio = Audio.from_array(samples)
+            t0 = time.perf_counter()
+            regions = pipeline.vad.detect(audio)
+            turns = pipeline._diarize(audio, regions, lambda *a: None)
+            seconds = time.perf_counter() - t0
+            e = diarization_errors(ref, turns, f"k{k}s{seed}", audio.duration)
+            der = (e["c25_missed_detection"] + e["c25_false_alarm"] + e["c25_confusion"]) / e[
+                "c25_total"
+            ]
+            der0 = (e["c00_missed_detection"] + e["c00_false_alarm"] + e["c00_confusion"]) / e[
+                "c00_total"
+            ]
+            row = {
+                "speakers": k,
+                "seed": seed,
+                "duration": round(audio.duration, 1),
+                "hyp_speakers": e["hyp_speakers"],
+                "count_exact": e["hyp_speakers"] == k,
+                "der_c25": round(der, 4),
+                "der_c0": round(der0, 4),
+                "jer": round(e["jer"], 4),
+                "overlap_share": round(overlap_share(ref, audio.duration), 4),
+                "diarize_seconds": round(seconds, 2),
+            }
+            rows.append(row)
+            print(json.dumps(row))
+    summary = {
+        "meetings": len(rows),
+        "count_exact": round(sum(r["count_exact"] for r in rows) / len(rows), 3),
+        "der_c25_mean": round(float(np.mean([r["der_c25"] for r in rows])), 4),
+        "der_c0_mean": round(float(np.mean([r["der_c0"] for r in rows])), 4),
+        "overlap_share_mean": round(float(np.mean([r["overlap_share"] for r in rows])), 4),
+    }
+    print(json.dumps(summary))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "diarization.json").write_text(
+        json.dumps(
+            {"date": time.strftime("%Y-%m-%d %H:%M"), "summary": summary, "rows": rows}, indent=2
+        )
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
