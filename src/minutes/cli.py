@@ -268,7 +268,8 @@ def demo(
     out_dir: OutOpt = Path("demo-output"),
     fmt: FormatOpt = "json,md,srt,vtt,rttm,txt",
 ) -> None:
-    """Generate a short trilingual meeting with espeak-ng voices and transcribe it."""
+    """Generate a short trilingual meeting with espeak-ng voices; transcribe it and
+    write its minutes."""
     source = meeting
     if source is None:
         from minutes.demo import DEMO_SCRIPT
@@ -291,6 +292,9 @@ def demo(
         num_speakers=None,
         min_speakers=None,
         max_speakers=None,
+        minutes=_minutes_options(
+            "extractive", "auto", "http://127.0.0.1:11434/v1", "llama3.1", "none", None
+        ),
     )
 
 

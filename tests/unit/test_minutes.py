@@ -211,3 +211,16 @@ def test_chunks_respect_the_budget_and_keep_order() -> None:
         "decisions",
         "action_items",
     ]
+
+
+def test_a_commitment_worded_like_a_request_is_still_a_commitment() -> None:
+    m = summarize(
+        transcript(
+            [
+                ("A", "The budget is ready."),
+                ("B", "Great, I will take care of the printing by Monday."),
+            ]
+        )
+    )
+    (item,) = m.action_items
+    assert (item.owner, item.due) == ("Speaker 2", "by Monday")

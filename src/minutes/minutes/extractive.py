@@ -254,7 +254,8 @@ def action_items(transcript: Transcript, sents: Sequence[Sentence]) -> list[Foun
         if not commit and not request:
             continue
         due = _due(text)
-        if commit and not request:
+        # "I'll take care of that" commits even though "take care of" can be a request.
+        if commit and (not request or commit.start() <= request.start()):
             # "I will" about the past or a feeling is not a task; want a verb or a date.
             if not due and _size(text) < 4:
                 continue
