@@ -29,6 +29,9 @@ LOGPROB_FLOOR = -1.0
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
+SEED = 20240601
+
+
 class WhisperTranscriber:
     """faster-whisper adapter: ``transcribe(audio, regions)`` returns segments with words."""
 
@@ -108,6 +111,11 @@ class WhisperTranscriber:
     ) -> list[Segment]:
         """Decode every chunk; with ``turns``, re-read suspect speaker stretches in the
         meeting's other languages (see :mod:`minutes.stages.language_pass`)."""
+        import ctranslate2
+
+        # Whisper's fallback decodes by sampling; a fixed seed makes the same recording
+        # give the same transcript (a re-run after a crash must match the first run).
+        ctranslate2.set_random_seed(SEED)
         chunks = [
             piece
             for c in plan_chunks(regions, self.options.max_chunk, turns)
