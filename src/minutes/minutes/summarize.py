@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from minutes.errors import OptionsError
 from minutes.language import ScriptConverter
@@ -86,18 +86,8 @@ def summarize(
         from minutes.minutes import llm
 
         minutes = llm.summarize_with_llm(transcript, options, language, progress)
-    return Minutes(
-        title=minutes.title,
-        language=minutes.language,
-        attendees=minutes.attendees,
-        summary=minutes.summary,
-        topics=minutes.topics,
-        decisions=minutes.decisions,
-        action_items=minutes.action_items,
-        backend=minutes.backend,
-        warnings=minutes.warnings,
-        metadata={**dict(minutes.metadata), "seconds": round(time.perf_counter() - t0, 3)},
-    )
+    seconds = round(time.perf_counter() - t0, 3)
+    return replace(minutes, metadata={**dict(minutes.metadata), "seconds": seconds})
 
 
 def _extractive(transcript: Transcript, options: MinutesOptions, language: str) -> Minutes:
