@@ -96,7 +96,22 @@ def markdown(results: dict[str, Any]) -> str:
             out.append(
                 f"| {r['meeting']} | {r['duration'] / 60:.1f} | {der:.1%} | {r['ref_speakers']}/{r['hyp_speakers']} | {r['cpwer']:.1%} | {r.get('language_accuracy', 0):.0%} of {r.get('language_scored', 0)} |"
             )
-        out.append("")
+        scored = sum(r.get("language_scored", 0) for r in results["constructed"])
+        right = sum(
+            round(r.get("language_accuracy", 0) * r.get("language_scored", 0))
+            for r in results["constructed"]
+        )
+        confusions: dict[str, int] = {}
+        for r in results["constructed"]:
+            for k, v in r.get("language_confusions", {}).items():
+                confusions[k] = confusions.get(k, 0) + v
+        wrong = ", ".join(f"{k} {v}" for k, v in sorted(confusions.items())) or "none"
+        out += [
+            "",
+            f"Language tags right over all turns: **{right}/{scored}"
+            f" ({right / max(scored, 1):.0%})**; wrong: {wrong}.",
+            "",
+        ]
     if "long" in results:
         out += [
             "### Long inputs (fresh process each)",

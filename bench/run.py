@@ -122,6 +122,10 @@ def run_constructed(pipeline: Pipeline) -> list[dict[str, Any]]:
         "yue-en": [
             x for pair in zip(by_lang["yue"][3:8], by_lang["en"][3:8], strict=False) for x in pair
         ],
+        # Cantonese answered in Mandarin: the two Chinese the audio verdict cannot tell apart.
+        "yue-zh": [
+            x for pair in zip(by_lang["yue"][8:12], by_lang["zh"], strict=False) for x in pair
+        ],
     }
     rows = []
     for name, plan in plans.items():

@@ -27,7 +27,7 @@ CANTONESE_MARKERS = frozenset(
     "㗎嘛嚡靚咪仲係冚唞瞓踎嗌"
 )
 # Markers so common in Mandarin too that alone they prove nothing.
-_WEAK_MARKERS = frozenset("呢度仲係咪嘛")
+WEAK_MARKERS = frozenset("呢度仲係咪嘛")
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]+")
@@ -50,8 +50,8 @@ def cantonese_score(text: str) -> float:
     chars = _CJK.findall(text)
     if not chars:
         return 0.0
-    strong = sum(1 for c in chars if c in CANTONESE_MARKERS and c not in _WEAK_MARKERS)
-    weak = sum(1 for c in chars if c in _WEAK_MARKERS)
+    strong = sum(1 for c in chars if c in CANTONESE_MARKERS and c not in WEAK_MARKERS)
+    weak = sum(1 for c in chars if c in WEAK_MARKERS)
     return (strong + 0.25 * weak) / len(chars)
 
 

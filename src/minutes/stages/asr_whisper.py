@@ -10,13 +10,15 @@ text in the gaps).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from minutes.audio import Audio
 from minutes.options import AsrOptions
+from minutes.stages import register
 from minutes.stages.base import Progress, no_progress
 from minutes.stages.chunking import Chunk, plan_chunks, split_long
 from minutes.stages.language_pass import find_suspects, reread
@@ -30,6 +32,22 @@ TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 SEED = 20240601
+SAMPLE_RATE = 16000
+TAIL_SECONDS = 1.0
+
+
+def _until_tail(segments: Iterable[Any], duration: float) -> Iterator[Any]:
+    """faster-whisper's segments, stopping once the words reach the chunk's end.
+
+    Whisper would next read what is left after the last word as a window of its own:
+    that is the VAD's padding, where it invents text (「作詞作曲」, or 「认认论论论…」 up
+    to the token limit, seconds of decoding). The segments are produced lazily, so
+    stopping here skips that decode.
+    """
+    for s in segments:
+        yield s
+        if s.words and duration - s.words[-1].end < TAIL_SECONDS:
+            return
 
 
 class WhisperTranscriber:
@@ -48,7 +66,13 @@ class WhisperTranscriber:
             cpu_threads=threads,
             local_files_only=True,
         )
-        self._supported = set(self._model.supported_languages)
+        # faster-whisper lists every code it knows, yue included, whatever the model;
+        # only a model whose tokenizer has the token (Whisper v3) can decode Cantonese.
+        self._cantonese_token = (
+            self._model.hf_tokenizer.token_to_id("<|yue|>") is not None
+            if self.multilingual
+            else False
+        )
 
     def with_options(self, options: AsrOptions) -> WhisperTranscriber:
         """The same loaded model decoding with other options (language, prompt, beam)."""
@@ -68,7 +92,7 @@ class WhisperTranscriber:
 
     def decoding_language(self, language: str) -> str:
         """The model's language token for one of our language codes."""
-        if language == "yue" and "yue" not in self._supported:
+        if language == "yue" and not self._cantonese_token:
             return "zh"  # Whisper < v3 has no Cantonese token; Chinese decodes it
         return language
 
@@ -154,7 +178,11 @@ class WhisperTranscriber:
         fit: float = 1.0,
         fallback: bool = True,
     ) -> list[Segment]:
-        """Recognise one stretch; ``language`` None means detect it (or use the forced one)."""
+        """Recognise one stretch; ``language`` None means detect it (or use the forced one).
+
+        Chinese is read in a register (see :mod:`minutes.stages.register`): Cantonese or
+        Mandarin, as forced by the user or decided from the chunk itself.
+        """
         opts = self.options
         if language is not None:
             lang_prob = 1.0
@@ -164,20 +192,50 @@ class WhisperTranscriber:
             language, lang_prob = opts.language, fit
         if not self.multilingual:
             language = "en"
+        if language not in ("zh", "yue"):
+            reading = self._read(samples, offset, language, opts.initial_prompt, fallback)
+            return self._tagged(reading.segments, language, lang_prob)
+        forced: str | None = None
+        if opts.language in ("zh", "yue"):
+            forced = opts.language
+        elif self._cantonese_token:
+            forced = language  # a model with a Cantonese token tells them apart itself
+
+        def read(x: object, off: float, prompt: str, ladder: bool) -> register.Reading:
+            return self._read(x, off, language or "zh", prompt, ladder and fallback)
+
+        verdict = register.choose(samples, offset, read, opts.initial_prompt, forced)
+        return self._tagged(verdict.reading.segments, verdict.language, lang_prob)
+
+    @staticmethod
+    def _tagged(segments: Sequence[Segment], language: str, probability: float) -> list[Segment]:
+        return [
+            dataclasses.replace(s, language=language, language_probability=probability)
+            for s in segments
+        ]
+
+    def _read(
+        self, samples: Any, offset: float, language: str, prompt: str | None, fallback: bool
+    ) -> register.Reading:
+        """One faster-whisper decode of a stretch, as segments with words and its scores."""
         raw, _info = self._model.transcribe(
             samples,
             language=self.decoding_language(language),
-            beam_size=opts.beam_size,
+            beam_size=self.options.beam_size,
             word_timestamps=True,
             vad_filter=False,
             condition_on_previous_text=False,
-            initial_prompt=opts.initial_prompt,
-            # A re-read is a second opinion: one greedy-temperature pass, no fallback
-            # ladder (on a wrong-language stretch the ladder runs all six temperatures).
+            initial_prompt=prompt,
+            # Without the ladder: one pass (a probe, or a second opinion on a re-read;
+            # on a wrong-language stretch the ladder would run all six temperatures).
             temperature=TEMPERATURES if fallback else 0.0,
         )
         out: list[Segment] = []
-        for s in raw:
+        tokens = 0
+        logprob = 0.0
+        compression = 0.0
+        duration = len(samples) / SAMPLE_RATE
+        for s in _until_tail(raw, duration):
             if s.no_speech_prob > NO_SPEECH_PROB and s.avg_logprob < LOGPROB_FLOOR:
                 continue
             words = tuple(
@@ -196,6 +254,10 @@ class WhisperTranscriber:
             text = s.text.strip()
             if not text:
                 continue
+            n = max(len(s.tokens), 1)
+            tokens += n
+            logprob += float(s.avg_logprob) * n
+            compression = max(compression, float(s.compression_ratio))
             out.append(
                 Segment(
                     start=offset + s.start,
@@ -205,7 +267,8 @@ class WhisperTranscriber:
                     words=words,
                     avg_logprob=float(s.avg_logprob),
                     no_speech_prob=float(s.no_speech_prob),
-                    language_probability=lang_prob,
                 )
             )
-        return out
+        if prompt:
+            out = list(register.without_echo(out, prompt))
+        return register.Reading(tuple(out), logprob / tokens if tokens else 0.0, compression)

@@ -61,8 +61,10 @@ def plan_chunks(
 ) -> list[Chunk]:
     """Pack speech into decoding chunks no longer than ``max_chunk`` seconds.
 
-    Whole speaker turns are packed together, so a chunk is cut where the speaker changes
-    whenever a turn fits in a window; a longer turn is cut at its pauses. A single piece
+    With speaker turns, a chunk holds one speaker's turn: its language and register
+    (Cantonese or Mandarin) are decided for that speaker alone, so a Cantonese speaker
+    answered in English, or in Mandarin, is read right. A turn longer than a window is
+    cut at its pauses. Without turns, nearby speech is packed into full windows. A single piece
     longer than ``max_chunk`` stays whole: Whisper walks through it with its own
     timestamp-driven seek, which cuts between words rather than inside them.
     """
@@ -73,16 +75,18 @@ def plan_chunks(
 
     for group in speech_pieces(regions, turns):
         a, b = group[0].start, group[-1].end
-        if fits(a, b):
+        if not turns and fits(a, b):
             chunks[-1] = Chunk(chunks[-1].start, b)
         elif b - a <= max_chunk:
             chunks.append(Chunk(a, b))
         else:
+            first = True
             for r in group:
-                if fits(r.start, r.end):
+                if not first and fits(r.start, r.end):
                     chunks[-1] = Chunk(chunks[-1].start, r.end)
                 else:
                     chunks.append(Chunk(r.start, r.end))
+                first = False
     return chunks
 
 

@@ -82,6 +82,11 @@ def find_suspects(
     return sorted(out, key=lambda s: s.start)
 
 
+def _family(language: str) -> str:
+    # The audio verdict is "zh" for either Chinese; the register is decided on decoding.
+    return "zh" if language in ("zh", "yue") else language
+
+
 def pack(suspects: Sequence[Suspect], limit: float = BATCH_SECONDS) -> list[list[Suspect]]:
     """Group suspects into batches whose audio (with gaps) fits one Whisper window."""
     batches: list[list[Suspect]] = []
@@ -110,7 +115,7 @@ def reread(
         language = identify(audio.slice(s.start, s.end))
         # A stretch that produced no words at all is read again even in its own
         # language: Whisper sometimes skips part of a window it found hard.
-        if language != s.language or s.score == 0.0:
+        if _family(language) != _family(s.language) or s.score == 0.0:
             moved.setdefault(language, []).append(s)
     result = list(segments)
     for language, group in moved.items():

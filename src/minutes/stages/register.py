@@ -1,0 +1,140 @@
+"""Cantonese or Mandarin: which Chinese a chunk is in, and a reading in that register.
+
+Whisper models before v3 have no Cantonese token, and their language identification
+calls Cantonese "zh" (P(zh) 0.90–0.999 on every Cantonese clip we have), so the audio
+verdict cannot separate the two. What does separate them is how the decoder reads the
+chunk when its prompt sets a register:
+
+- prompted with a line of spoken Cantonese, Cantonese speech comes out in written
+  Cantonese (嘅 咗 喺 哋 …) while Mandarin speech mostly stays standard Chinese;
+- read once with a Cantonese prompt and once with the matching Mandarin line, Cantonese
+  speech fits the Cantonese reading better (higher mean log-probability), Mandarin
+  speech the Mandarin one.
+
+Both readings are greedy (one pass each, no temperature ladder). The chosen one is read
+again with the ladder only when it looks broken (the same test faster-whisper uses to
+fall back), so a chunk costs two decodes, not fourteen.
+
+Prompts can leak into the output ("我哋。我哋。" on a short or unclear chunk): segments
+that only repeat the prompt are dropped before anything is judged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from minutes.language import CANTONESE_MARKERS, WEAK_MARKERS, cantonese_score
+from minutes.types import Segment
+
+# One line each, the same sentence in the two registers, so the only thing the prompt
+# changes between the readings is the register. "OK, let's start then."
+PROMPTS = {"yue": "好，咁我哋開始啦。", "zh": "好，那我們開始吧。"}
+
+# Distinct written-Cantonese characters that settle it from the Cantonese reading alone.
+SURE_MARKERS = 2
+# Written-Cantonese share (language.cantonese_score) that makes a chunk Cantonese when
+# the Cantonese reading kept at least KEPT_SHARE of the Mandarin reading's characters.
+MARKER_SCORE = 0.04
+KEPT_SHARE = 0.8
+# Mean log-probability lead of the Cantonese reading over the Mandarin one that makes a
+# chunk Cantonese. Where both readings are the same text (Cantonese read in standard
+# Chinese, as news is), the lead is the only sign: measured on the ../shared/data clips
+# inside the pipeline, Cantonese +0.023 to +0.061, Mandarin -0.045 to +0.013. A thin
+# margin on few clips; written Cantonese, when it appears, decides first.
+LOGPROB_MARGIN = 0.018
+# faster-whisper's own fallback rule: a reading this repetitive or improbable is redone.
+MAX_COMPRESSION = 2.4
+MIN_LOGPROB = -1.0
+
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One decode of a chunk: its segments, mean log-probability and worst repetition."""
+
+    segments: tuple[Segment, ...]
+    logprob: float
+    compression: float
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.segments)
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.segments) and (
+            self.compression > MAX_COMPRESSION or self.logprob < MIN_LOGPROB
+        )
+
+
+# (samples, offset, prompt, fallback) -> reading
+Read = Callable[[object, float, str, bool], Reading]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    language: str  # "yue" or "zh"
+    reading: Reading
+    lead: float  # Cantonese reading's log-probability lead (0 when not compared)
+    markers: float  # written-Cantonese share of the Cantonese reading
+
+
+def _bare(text: str) -> str:
+    return _PUNCT.sub("", text)
+
+
+def without_echo(segments: Sequence[Segment], prompt: str) -> tuple[Segment, ...]:
+    """Segments that are more than a repetition of the prompt's own words."""
+    source = _bare(prompt)
+    return tuple(s for s in segments if not (b := _bare(s.text)) or b not in source)
+
+
+def prompt_for(register: str, user_prompt: str | None) -> str:
+    """The decoder prompt: the user's terms first, the register line last (nearest the
+    audio, where it steers most)."""
+    return " ".join(p for p in (user_prompt, PROMPTS[register]) if p)
+
+
+def choose(
+    samples: object,
+    offset: float,
+    read: Read,
+    user_prompt: str | None = None,
+    forced: str | None = None,
+) -> Verdict:
+    """Decide Cantonese or Mandarin for one chunk of Chinese speech and read it so.
+
+    ``forced`` ("yue" or "zh") skips the decision and reads in that register.
+    """
+    if forced is not None:
+        reading = read(samples, offset, prompt_for(forced, user_prompt), True)
+        return Verdict(forced, reading, 0.0, 0.0)
+    yue = read(samples, offset, prompt_for("yue", user_prompt), False)
+    markers = cantonese_score(yue.text)
+    if len(strong_markers(yue.text)) >= SURE_MARKERS and not yue.broken:
+        return Verdict("yue", yue, 0.0, markers)
+    zh = read(samples, offset, prompt_for("zh", user_prompt), False)
+    lead = 0.0
+    if yue.segments and zh.segments and not yue.broken and not zh.broken:
+        lead = yue.logprob - zh.logprob
+    # Markers count only when the Cantonese reading kept the chunk's content: a prompt
+    # can make Whisper skip half a Mandarin chunk and write the rest with 哋.
+    kept = len(_bare(yue.text)) >= KEPT_SHARE * len(_bare(zh.text))
+    cantonese = (markers >= MARKER_SCORE and kept) or lead > LOGPROB_MARGIN
+    if bool(yue.segments) and bool(zh.segments) and yue.broken != zh.broken:
+        # One register sends the decoder into a loop and the other does not: the audio
+        # is in the one that reads cleanly.
+        cantonese = zh.broken
+    language, chosen = ("yue", yue) if cantonese else ("zh", zh)
+    if chosen.broken or not chosen.segments:
+        chosen = read(samples, offset, prompt_for(language, user_prompt), True)
+    return Verdict(language, chosen, lead, markers)
+
+
+def strong_markers(text: str) -> set[str]:
+    """Distinct written-Cantonese characters in ``text`` that standard Chinese lacks,
+    not counting 咱哋 (Mandarin 咱們 with the prompt's 哋: an echo, not Cantonese)."""
+    return {c for c in text.replace("咱哋", "") if c in CANTONESE_MARKERS} - WEAK_MARKERS

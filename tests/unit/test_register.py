@@ -1,0 +1,102 @@
+"""Cantonese-or-Mandarin decisions, with scripted readings standing in for Whisper's
+(the real decoder is exercised in tests/integration and measured in bench/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from minutes.stages import register
+from minutes.stages.register import PROMPTS, Reading, choose, strong_markers, without_echo
+from minutes.types import Segment
+
+
+def reading(text: str, logprob: float = -0.3, compression: float = 1.0) -> Reading:
+    segments = (Segment(0.0, 2.0, text, "zh"),) if text else ()
+    return Reading(segments, logprob, compression)
+
+
+class Scripted:
+    """Answers each register's prompt with a fixed reading and records the calls."""
+
+    def __init__(self, yue: Reading, zh: Reading, ladder: Reading | None = None) -> None:
+        self.by_prompt = {PROMPTS["yue"]: yue, PROMPTS["zh"]: zh}
+        self.ladder = ladder
+        self.calls: list[tuple[str, bool]] = []
+
+    def __call__(self, samples: object, offset: float, prompt: str, ladder: bool) -> Reading:
+        register_line = prompt.rsplit(" ", maxsplit=1)[-1]
+        self.calls.append((register_line, ladder))
+        if ladder and self.ladder is not None:
+            return self.ladder
+        return self.by_prompt[register_line]
+
+
+def test_written_cantonese_settles_it_with_one_reading() -> None:
+    read = Scripted(reading("我哋而家講緊嘅嘢"), reading("我們現在說的東西"))
+    verdict = choose(None, 0.0, read)
+    assert verdict.language == "yue"
+    assert verdict.reading.text == "我哋而家講緊嘅嘢"
+    assert read.calls == [(PROMPTS["yue"], False)]
+
+
+def test_standard_text_is_decided_by_which_register_fits_better() -> None:
+    same = "忽然從光線死角陰影到選出一隻大貓"
+    cantonese = choose(None, 0.0, Scripted(reading(same, -0.30), reading(same, -0.34)))
+    mandarin = choose(None, 0.0, Scripted(reading(same, -0.34), reading(same, -0.30)))
+    assert cantonese.language == "yue"
+    assert cantonese.lead == pytest.approx(0.04)
+    assert mandarin.language == "zh"
+
+
+def test_one_marker_counts_only_when_the_cantonese_reading_kept_the_content() -> None:
+    full = "首先說一下剛才這個經歷說完了現在說一下咱們的上卡問題首先咱們商場上半年業績"
+    dropped = choose(None, 0.0, Scripted(reading("首先佢商場上半年業"), reading(full)))
+    assert dropped.language == "zh"
+    assert dropped.reading.text == full
+    kept = choose(
+        None,
+        0.0,
+        Scripted(reading("香港嘅消費市場從此不一樣"), reading("香港的消費市場從此不一樣")),
+    )
+    assert kept.language == "yue"
+
+
+def test_a_prompt_echo_is_not_cantonese() -> None:
+    assert strong_markers("首先咱哋商場") == set()
+    assert strong_markers("我哋嘅") == {"哋", "嘅"}
+    echo = Segment(3.0, 3.4, "我哋。", "zh")
+    real = Segment(0.0, 3.0, "甚至出現交易幾乎停滯的情況。", "zh")
+    assert without_echo([real, echo], PROMPTS["yue"]) == (real,)
+
+
+def test_the_register_that_loops_loses_and_a_broken_choice_is_read_again() -> None:
+    loop = reading("小" * 60, -0.1, compression=9.0)
+    clean = reading("而較早前已經復航的碼頭星期五開始增設夜間航班", -0.4)
+    assert choose(None, 0.0, Scripted(clean, loop)).language == "yue"
+    assert choose(None, 0.0, Scripted(loop, clean)).language == "zh"
+
+    both = Scripted(loop, loop, ladder=clean)
+    verdict = choose(None, 0.0, both)
+    assert verdict.reading is clean
+    assert both.calls[-1][1] is True  # the chosen register read with the ladder
+
+
+def test_forced_register_reads_once_with_the_ladder_and_keeps_user_terms() -> None:
+    seen: list[str] = []
+
+    def read(samples: object, offset: float, prompt: str, ladder: bool) -> Reading:
+        seen.append(prompt)
+        assert ladder
+        return reading("你好")
+
+    verdict = choose(None, 0.0, read, user_prompt="運輸署、LegCo", forced="zh")
+    assert verdict.language == "zh"
+    assert seen == [f"運輸署、LegCo {PROMPTS['zh']}"]
+
+
+def test_broken_means_what_faster_whisper_falls_back_on() -> None:
+    assert reading("abc", -1.2).broken
+    assert reading("abc", -0.2, compression=2.5).broken
+    assert not reading("abc", -0.2, compression=2.0).broken
+    assert not reading("").broken
+    assert register.MAX_COMPRESSION == 2.4
