@@ -20,7 +20,7 @@ from minutes.audio import Audio
 from minutes.options import AsrOptions
 from minutes.stages import register
 from minutes.stages.base import Progress, no_progress
-from minutes.stages.chunking import Chunk, plan_chunks, split_long
+from minutes.stages.chunking import Chunk, plan_chunks, speech_pieces, split_long
 from minutes.stages.language_pass import find_suspects, reread
 from minutes.types import Segment, SpeechRegion, Turn, Word
 
@@ -34,6 +34,9 @@ TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 SEED = 20240601
 SAMPLE_RATE = 16000
 TAIL_SECONDS = 1.0
+# How much of a speaker's longest turn is read twice to learn their register: a few
+# sentences show it, and reading costs grow with the length read.
+PROBE_SECONDS = 10.0
 
 
 def _until_tail(segments: Iterable[Any], duration: float) -> Iterator[Any]:
@@ -140,9 +143,12 @@ class WhisperTranscriber:
         # Whisper's fallback decodes by sampling; a fixed seed makes the same recording
         # give the same transcript (a re-run after a crash must match the first run).
         ctranslate2.set_random_seed(SEED)
+        registers = None
+        if turns and self.multilingual and self.options.language == "auto":
+            registers = self.speaker_registers(audio, regions, turns)
         chunks = [
             piece
-            for c in plan_chunks(regions, self.options.max_chunk, turns)
+            for c in plan_chunks(regions, self.options.max_chunk, turns, registers)
             for piece in split_long(audio, c)
         ]
         total = sum(c.end - c.start for c in chunks)
@@ -154,7 +160,7 @@ class WhisperTranscriber:
             fit = self.forced_language_fit(audio, max(chunks, key=lambda c: c.end - c.start))
         for chunk in chunks:
             samples = audio.slice(chunk.start, chunk.end)
-            segments.extend(self.decode(samples, chunk.start, fit=fit))
+            segments.extend(self.decode(samples, chunk.start, fit=fit, hint=chunk.register))
             done += chunk.end - chunk.start
             progress("asr", done, total)
         segments.sort(key=lambda s: s.start)
@@ -170,6 +176,42 @@ class WhisperTranscriber:
                 )
         return segments
 
+    def speaker_registers(
+        self, audio: Audio, regions: Sequence[SpeechRegion], turns: Sequence[Turn]
+    ) -> dict[str, str]:
+        """Each speaker's language, Cantonese and Mandarin told apart, judged on their
+        longest turn; only for speakers with several turns (a one-turn speaker is
+        judged when that turn is read, at no extra cost).
+
+        Knowing it lets their turns be packed into full windows with others who speak
+        the same and read once, in their register.
+        """
+        spans: dict[str, list[tuple[float, float]]] = {}
+        for speaker, group in speech_pieces(regions, turns):
+            spans.setdefault(speaker, []).append((group[0].start, group[-1].end))
+        out: dict[str, str] = {}
+        for speaker, found in spans.items():
+            if len(found) < 2:
+                continue
+            a, b = max(found, key=lambda s: s[1] - s[0])
+            samples = audio.slice(a, min(b, a + PROBE_SECONDS))
+            language, _ = self.detect_language(samples)
+            if language not in ("zh", "yue"):
+                out[speaker] = language
+                continue
+            verdict = register.choose(
+                samples, a, self._reader(language, True), self.options.initial_prompt
+            )
+            if verdict.reading.segments:
+                out[speaker] = verdict.language
+        return out
+
+    def _reader(self, language: str, fallback: bool) -> register.Read:
+        def read(x: object, offset: float, prompt: str, ladder: bool) -> register.Reading:
+            return self._read(x, offset, language, prompt, ladder and fallback)
+
+        return read
+
     def decode(
         self,
         samples: Any,
@@ -177,11 +219,13 @@ class WhisperTranscriber:
         language: str | None = None,
         fit: float = 1.0,
         fallback: bool = True,
+        hint: str | None = None,
     ) -> list[Segment]:
         """Recognise one stretch; ``language`` None means detect it (or use the forced one).
 
         Chinese is read in a register (see :mod:`minutes.stages.register`): Cantonese or
-        Mandarin, as forced by the user or decided from the chunk itself.
+        Mandarin, as forced by the user, known for the speaker (``hint``), or decided
+        from the stretch itself.
         """
         opts = self.options
         if language is not None:
@@ -200,10 +244,9 @@ class WhisperTranscriber:
             forced = opts.language
         elif self._cantonese_token:
             forced = language  # a model with a Cantonese token tells them apart itself
-
-        def read(x: object, off: float, prompt: str, ladder: bool) -> register.Reading:
-            return self._read(x, off, language or "zh", prompt, ladder and fallback)
-
+        elif hint in ("zh", "yue"):
+            forced = hint
+        read = self._reader(language, fallback)
         verdict = register.choose(samples, offset, read, opts.initial_prompt, forced)
         return self._tagged(verdict.reading.segments, verdict.language, lang_prob)
 

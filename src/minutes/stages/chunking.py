@@ -3,7 +3,7 @@ speakers, and very long stretches cut at a quiet moment."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,13 +22,16 @@ MAX_DECODE = 300.0
 class Chunk:
     start: float
     end: float
+    # The Chinese register ("yue" or "zh") or language of every speaker in the chunk,
+    # when it is known beforehand (see plan_chunks).
+    register: str | None = None
 
 
 def speech_pieces(
     regions: Sequence[SpeechRegion], turns: Sequence[Turn] = ()
-) -> list[list[SpeechRegion]]:
+) -> list[tuple[str, list[SpeechRegion]]]:
     """Speech grouped by speaker: regions are cut where the speaker changes, and
-    consecutive pieces of one speaker form a group."""
+    consecutive pieces of one speaker form a group (speaker "" without turns)."""
     ordered = sorted(turns, key=lambda t: t.start)
     cuts = sorted({t.start for t in ordered} | {t.end for t in ordered})
 
@@ -40,53 +43,63 @@ def speech_pieces(
                 best, speaker = ov, t.speaker
         return speaker
 
-    groups: list[list[SpeechRegion]] = []
-    last_speaker: str | None = None
+    groups: list[tuple[str, list[SpeechRegion]]] = []
     for r in regions:
         start = r.start
         bounds = [c for c in cuts if start + 0.2 < c < r.end - 0.2] + [r.end]
         for c in bounds:
             piece = SpeechRegion(start, c)
             speaker = who(start, c) if ordered else ""
-            if groups and speaker == last_speaker and start - groups[-1][-1].end <= JOIN_GAP:
-                groups[-1].append(piece)
+            if groups and speaker == groups[-1][0] and start - groups[-1][1][-1].end <= JOIN_GAP:
+                groups[-1][1].append(piece)
             else:
-                groups.append([piece])
-            last_speaker, start = speaker, c
+                groups.append((speaker, [piece]))
+            start = c
     return groups
 
 
 def plan_chunks(
-    regions: Sequence[SpeechRegion], max_chunk: float, turns: Sequence[Turn] = ()
+    regions: Sequence[SpeechRegion],
+    max_chunk: float,
+    turns: Sequence[Turn] = (),
+    registers: Mapping[str, str] | None = None,
 ) -> list[Chunk]:
     """Pack speech into decoding chunks no longer than ``max_chunk`` seconds.
 
-    With speaker turns, a chunk holds one speaker's turn: its language and register
-    (Cantonese or Mandarin) are decided for that speaker alone, so a Cantonese speaker
-    answered in English, or in Mandarin, is read right. A turn longer than a window is
-    cut at its pauses. Without turns, nearby speech is packed into full windows. A single piece
-    longer than ``max_chunk`` stays whole: Whisper walks through it with its own
-    timestamp-driven seek, which cuts between words rather than inside them.
+    Whole speaker turns are packed together, so a chunk is cut where the speaker changes
+    whenever a turn fits in a window; a longer turn is cut at its pauses. With
+    ``registers`` (speaker → "yue" / "zh" / "en", as far as known), turns are packed
+    only with turns of speakers known to speak the same: a Cantonese speaker answered in
+    English or Mandarin keeps a chunk of their own, read in their own register, and a
+    speaker not yet known is decided turn by turn. A single piece longer than
+    ``max_chunk`` stays whole: Whisper walks through it with its own timestamp-driven
+    seek, which cuts between words rather than inside them.
     """
     chunks: list[Chunk] = []
+    last = ""
 
-    def fits(a: float, b: float) -> bool:
-        return bool(chunks) and a - chunks[-1].end <= JOIN_GAP and b - chunks[-1].start <= max_chunk
+    def fits(speaker: str, a: float, b: float) -> bool:
+        if not chunks or a - chunks[-1].end > JOIN_GAP or b - chunks[-1].start > max_chunk:
+            return False
+        if registers is None or speaker == last:
+            return True
+        return registers.get(speaker) is not None and registers.get(speaker) == registers.get(last)
 
-    for group in speech_pieces(regions, turns):
+    for speaker, group in speech_pieces(regions, turns):
+        register = registers.get(speaker) if registers is not None else None
         a, b = group[0].start, group[-1].end
-        if not turns and fits(a, b):
-            chunks[-1] = Chunk(chunks[-1].start, b)
+        if fits(speaker, a, b):
+            chunks[-1] = Chunk(chunks[-1].start, b, register)
         elif b - a <= max_chunk:
-            chunks.append(Chunk(a, b))
+            chunks.append(Chunk(a, b, register))
         else:
-            first = True
             for r in group:
-                if not first and fits(r.start, r.end):
-                    chunks[-1] = Chunk(chunks[-1].start, r.end)
+                if fits(speaker, r.start, r.end):
+                    chunks[-1] = Chunk(chunks[-1].start, r.end, register)
                 else:
-                    chunks.append(Chunk(r.start, r.end))
-                first = False
+                    chunks.append(Chunk(r.start, r.end, register))
+                last = speaker
+        last = speaker
     return chunks
 
 
@@ -104,7 +117,7 @@ def split_long(audio: Audio, chunk: Chunk, limit: float = MAX_DECODE) -> list[Ch
         else:
             energy = np.square(x[: n * frame].reshape(n, frame)).mean(axis=1)
             cut = search_from + (int(np.argmin(energy)) + 0.5) * 0.1
-        out.append(Chunk(start, cut))
+        out.append(Chunk(start, cut, chunk.register))
         start = cut
-    out.append(Chunk(start, chunk.end))
+    out.append(Chunk(start, chunk.end, chunk.register))
     return out

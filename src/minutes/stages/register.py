@@ -117,21 +117,32 @@ def choose(
     if len(strong_markers(yue.text)) >= SURE_MARKERS and not yue.broken:
         return Verdict("yue", yue, 0.0, markers)
     zh = read(samples, offset, prompt_for("zh", user_prompt), False)
+    if not yue.segments or not zh.segments:
+        # One register hears nothing here: what the other hears is kept only if it
+        # reads cleanly (a looping reading of laughter or noise is invented text).
+        heard, language = (zh, "zh") if zh.segments else (yue, _by_markers(markers))
+        if heard.broken or not heard.segments:
+            return Verdict(language, Reading((), 0.0, 0.0), 0.0, markers)
+        return Verdict(language, heard, 0.0, markers)
     lead = 0.0
-    if yue.segments and zh.segments and not yue.broken and not zh.broken:
+    if not yue.broken and not zh.broken:
         lead = yue.logprob - zh.logprob
     # Markers count only when the Cantonese reading kept the chunk's content: a prompt
     # can make Whisper skip half a Mandarin chunk and write the rest with 哋.
     kept = len(_bare(yue.text)) >= KEPT_SHARE * len(_bare(zh.text))
     cantonese = (markers >= MARKER_SCORE and kept) or lead > LOGPROB_MARGIN
-    if bool(yue.segments) and bool(zh.segments) and yue.broken != zh.broken:
+    if yue.broken != zh.broken:
         # One register sends the decoder into a loop and the other does not: the audio
         # is in the one that reads cleanly.
         cantonese = zh.broken
     language, chosen = ("yue", yue) if cantonese else ("zh", zh)
-    if chosen.broken or not chosen.segments:
+    if chosen.broken:
         chosen = read(samples, offset, prompt_for(language, user_prompt), True)
     return Verdict(language, chosen, lead, markers)
+
+
+def _by_markers(markers: float) -> str:
+    return "yue" if markers >= MARKER_SCORE else "zh"
 
 
 def strong_markers(text: str) -> set[str]:
