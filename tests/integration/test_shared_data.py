@@ -62,3 +62,40 @@ def test_ami_diarization_error_rate(pipeline, shared_data: Path) -> None:
             hyp[Segment(t.start, t.end)] = t.speaker
         metric(ref[uri], hyp, uem=Timeline([Segment(0.0, 30.0)]))
     assert abs(metric) < 0.35
+
+
+def test_cantonese_mandarin_and_english_turns_are_told_apart(pipeline, shared_data: Path) -> None:
+    """Whisper base hears both Chinese as "zh"; the register readings must separate them,
+    and Cantonese must come out in written Cantonese, Mandarin in standard Chinese."""
+    import numpy as np
+
+    from minutes.audio import Audio
+    from minutes.language import cantonese_score
+
+    clips = [
+        ("yue", "yue/WenetSpeech-Yue/xg0001887_505950_509890.wav"),
+        ("zh", "zh/FireRedASR/TEST_MEETING_T0000000001_S00000.wav"),
+        ("en", "en/openai-whisper/jfk.flac"),
+        ("yue", "yue/WenetSpeech-Yue/xq0016523_327940_334360.wav"),
+    ]
+    gap = np.zeros(12_800, np.float32)  # 0.8 s
+    parts, spans, t = [gap], [], 0.8
+    for language, path in clips:
+        x = np.asarray(decode(shared_data / path).samples, np.float32)
+        spans.append((language, t, t + len(x) / 16_000))
+        parts += [x, gap]
+        t += len(x) / 16_000 + 0.8
+    transcript = pipeline.run(Audio.from_array(np.concatenate(parts)))
+
+    for language, a, b in spans:
+        said = [u for u in transcript.utterances if u.start < b and u.end > a]
+        text = "".join(u.text for u in said)
+        share: dict[str, float] = {}
+        for u in said:
+            share[u.language] = share.get(u.language, 0.0) + min(b, u.end) - max(a, u.start)
+        assert max(share, key=share.__getitem__) == language, (language, share, text)
+        if language == "yue":
+            assert cantonese_score(text) >= 0.04, text
+        if language == "zh":
+            assert cantonese_score(text) == 0.0, text
+    assert set(transcript.language_share) >= {"yue", "zh", "en"}

@@ -81,6 +81,17 @@ def test_the_register_that_loops_loses_and_a_broken_choice_is_read_again() -> No
     assert both.calls[-1][1] is True  # the chosen register read with the ladder
 
 
+def test_laughter_heard_by_one_register_as_a_loop_gives_nothing() -> None:
+    loop = reading("好﹑喔﹑喔﹑喔﹑喔﹑喔﹑喔﹑喔﹑喔", -0.1, compression=4.0)
+    read = Scripted(reading(""), loop)
+    verdict = choose(None, 0.0, read)
+    assert verdict.reading.segments == ()
+    assert all(not ladder for _, ladder in read.calls)  # no third decode of noise
+
+    clean = reading("換一首歌", -0.3)
+    assert choose(None, 0.0, Scripted(reading(""), clean)).reading is clean
+
+
 def test_forced_register_reads_once_with_the_ladder_and_keeps_user_terms() -> None:
     seen: list[str] = []
 
