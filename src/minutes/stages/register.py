@@ -41,8 +41,9 @@ KEPT_SHARE = 0.8
 # Mean log-probability lead of the Cantonese reading over the Mandarin one that makes a
 # chunk Cantonese. Where both readings are the same text (Cantonese read in standard
 # Chinese, as news is), the lead is the only sign: measured on the ../shared/data clips
-# inside the pipeline, Cantonese +0.023 to +0.061, Mandarin -0.045 to +0.013. A thin
-# margin on few clips; written Cantonese, when it appears, decides first.
+# inside the pipeline, Cantonese +0.023 to +0.061, Mandarin -0.045 to +0.013 (+0.042
+# for one clip cut differently in a constructed meeting). A thin margin on few clips;
+# written Cantonese, when it appears, decides first.
 LOGPROB_MARGIN = 0.018
 # faster-whisper's own fallback rule: a reading this repetitive or improbable is redone.
 MAX_COMPRESSION = 2.4
