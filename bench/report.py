@@ -108,8 +108,10 @@ def markdown(results: dict[str, Any]) -> str:
         wrong = ", ".join(f"{k} {v}" for k, v in sorted(confusions.items())) or "none"
         out += [
             "",
-            f"Language tags right over all turns: **{right}/{scored}"
-            f" ({right / max(scored, 1):.0%})**; wrong: {wrong}.",
+            (
+                f"Language tags right over all turns: **{right}/{scored}"
+                f" ({right / max(scored, 1):.0%})**; wrong: {wrong}."
+            ),
             "",
         ]
     if "long" in results:
