@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from minutes.audio import Audio
+from minutes.audio import SAMPLE_RATE, Audio
 from minutes.options import AsrOptions
 from minutes.stages import register
 from minutes.stages.base import Progress, no_progress
@@ -32,7 +32,6 @@ TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 SEED = 20240601
-SAMPLE_RATE = 16000
 TAIL_SECONDS = 1.0
 # How much of a speaker's longest turn is read twice to learn their register: a few
 # sentences show it, and reading costs grow with the length read.
