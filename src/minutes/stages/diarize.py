@@ -14,6 +14,8 @@ from minutes.stages.clustering import cluster
 from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder, Windows
 from minutes.types import SpeechRegion, Turn
 
+THRESHOLD = 0.4  # cosine distance at which resemblyzer window clusters stop merging
+
 
 def speaker_id(index: int) -> str:
     """Stable speaker ids: SPEAKER_00, SPEAKER_01, ... (pyannote/WhisperX convention)."""
@@ -38,9 +40,8 @@ class EmbeddingDiarizer:
             # Speech too short to embed: one speaker holds all of it.
             return [Turn(r.start, r.end, speaker_id(0)) for r in regions]
         lo, hi = opts.bounds
-        labels = cluster(
-            windows.vectors, min_speakers=lo, max_speakers=hi, threshold=opts.threshold
-        )
+        threshold = opts.threshold if opts.threshold is not None else THRESHOLD
+        labels = cluster(windows.vectors, min_speakers=lo, max_speakers=hi, threshold=threshold)
         return turns_from_windows(windows, labels, regions)
 
 

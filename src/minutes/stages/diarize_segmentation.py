@@ -1,0 +1,225 @@
+"""Overlap-aware diarization: local segmentation, linked across chunks by voice embeddings.
+
+The approach of pyannote's speaker-diarization pipelines, on our own stages:
+
+1. segmentation-3.0 says, per 10-second chunk (one-second step), which of up to three
+   local speakers talk in every ~17 ms frame, two at once where voices overlap;
+2. each local speaker of every ``embed_every``-th chunk gets one CAM++ embedding from the
+   frames where it talks alone;
+3. those embeddings are clustered (the count estimated, or the user's bounds honoured);
+   within a chunk, local speakers go to distinct clusters (Hungarian assignment);
+4. chunks without embeddings are linked by agreeing with the frames already placed;
+5. every frame takes as many speakers as the chunks covering it heard (on average),
+   the most active ones — so overlapped speech gets two speakers.
+
+Speech that the silero VAD found but the segmentation heard as silence gets the single
+most likely speaker, so the transcript's words always have someone to belong to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from minutes.audio import Audio
+from minutes.options import DiarizeOptions
+from minutes.stages.base import Progress, no_progress
+from minutes.stages.clustering import cluster
+from minutes.stages.diarize import speaker_id
+from minutes.stages.embed_campp import CamppEmbedder
+from minutes.stages.segment_pyannote import LocalSegmentation, SegmentationModel
+from minutes.types import SpeechRegion, Turn
+
+THRESHOLD = 0.45  # cosine distance at which CAM++ clusters stop merging
+MIN_ALONE = 0.3  # seconds a local speaker must talk alone for its embedding to use only that
+MIN_TURN = 0.1  # seconds; shorter runs of frames are dropped
+
+
+class SegmentationDiarizer:
+    """Speaker turns (overlaps allowed) from a segmentation model and a speaker encoder."""
+
+    def __init__(
+        self,
+        segmenter: SegmentationModel,
+        embedder: CamppEmbedder,
+        options: DiarizeOptions | None = None,
+    ) -> None:
+        self.segmenter = segmenter
+        self.embedder = embedder
+        self.options = options or DiarizeOptions()
+
+    def diarize(
+        self, audio: Audio, regions: Sequence[SpeechRegion], progress: Progress = no_progress
+    ) -> list[Turn]:
+        opts = self.options
+        if not regions:
+            return []
+
+        def seg_progress(_stage: str, done: float, total: float) -> None:
+            progress("embed", 0.5 * done / max(total, 1.0), 1.0)
+
+        seg = self.segmenter.segment(audio, opts.segmentation_step, seg_progress)
+        keys = _key_chunks(seg.num_chunks, opts.embed_every)
+        vectors, owners = self._local_embeddings(audio, seg, keys, progress)
+        if not owners:
+            # Nothing long enough to recognise a voice by: one speaker holds all speech.
+            return [Turn(r.start, r.end, speaker_id(0)) for r in regions]
+        lo, hi = opts.bounds
+        threshold = opts.threshold if opts.threshold is not None else THRESHOLD
+        labels = cluster(vectors, min_speakers=lo, max_speakers=hi, threshold=threshold)
+        links = _link(seg, vectors, owners, labels)
+        return _turns(seg, links, int(labels.max()) + 1, regions, audio.duration)
+
+    def _local_embeddings(
+        self,
+        audio: Audio,
+        seg: LocalSegmentation,
+        keys: Sequence[int],
+        progress: Progress,
+    ) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """One embedding per (chunk, local speaker) heard in the key chunks."""
+        centres = seg.frames.centres(seg.active.shape[1])
+        min_alone = int(MIN_ALONE / seg.frames.step)
+        vectors: list[np.ndarray] = []
+        owners: list[tuple[int, int]] = []
+        for i, c in enumerate(keys):
+            progress("embed", 0.5 + 0.5 * i / max(len(keys), 1), 1.0)
+            act = seg.active[c]
+            if not act.any():
+                continue
+            start = float(seg.starts[c])
+            feats = self.embedder.features(audio.slice(start, start + seg.chunk_seconds))
+            # The segmentation frame each filterbank frame falls in.
+            where = np.searchsorted(centres, self.embedder.frame_centres(len(feats)))
+            where = np.clip(where, 0, len(centres) - 1)
+            alone = act.sum(axis=1) == 1
+            for k in range(act.shape[1]):
+                mask = (act[:, k] == 1) & alone
+                if mask.sum() < min_alone:
+                    mask = act[:, k] == 1
+                v = self.embedder.embed(feats[mask[where]])
+                if v is not None:
+                    vectors.append(v)
+                    owners.append((c, k))
+        progress("embed", 1.0, 1.0)
+        if not vectors:
+            return np.zeros((0, self.embedder.dimension), np.float32), []
+        return np.stack(vectors), owners
+
+
+def _key_chunks(n: int, every: int) -> list[int]:
+    keys = list(range(0, n, max(1, every)))
+    if keys[-1] != n - 1:
+        keys.append(n - 1)
+    return keys
+
+
+def _offsets(seg: LocalSegmentation) -> np.ndarray:
+    return np.rint(seg.starts / seg.frames.step).astype(np.int64)
+
+
+def _link(
+    seg: LocalSegmentation,
+    vectors: np.ndarray,
+    owners: Sequence[tuple[int, int]],
+    labels: np.ndarray,
+) -> dict[int, list[tuple[int, int]]]:
+    """(local speaker, global speaker) pairs for every chunk."""
+    k_global = int(labels.max()) + 1
+    centroids = np.stack([vectors[labels == g].mean(axis=0) for g in range(k_global)])
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
+    by_chunk: dict[int, list[int]] = {}
+    for row, (c, _) in enumerate(owners):
+        by_chunk.setdefault(c, []).append(row)
+
+    links: dict[int, list[tuple[int, int]]] = {}
+    n, nf, _ = seg.active.shape
+    offsets = _offsets(seg)
+    placed = np.zeros((int(offsets[-1]) + nf, k_global), np.float32)
+    cover = np.zeros(len(placed), np.float32)
+    for c, rows in by_chunk.items():
+        sim = vectors[rows] @ centroids.T
+        r, g = linear_sum_assignment(-sim)
+        links[c] = [(owners[rows[i]][1], int(j)) for i, j in zip(r, g, strict=True)]
+        for local, glob in links[c]:
+            placed[offsets[c] : offsets[c] + nf, glob] += seg.active[c, :, local]
+        cover[offsets[c] : offsets[c] + nf] += 1
+    placed /= np.maximum(cover, 1.0)[:, None]
+
+    # Local speakers without an embedding (other chunks, or too little speech) follow the
+    # global speaker whose placed frames they agree with most.
+    for c in range(n):
+        done = links.get(c, [])
+        act = seg.active[c].astype(np.float32)
+        locals_ = [k for k in range(act.shape[1]) if act[:, k].any() and k not in dict(done)]
+        free = [g for g in range(k_global) if g not in {glob for _, glob in done}]
+        if not locals_ or not free:
+            continue
+        agree = act[:, locals_].T @ placed[offsets[c] : offsets[c] + nf, free]
+        r, g = linear_sum_assignment(-agree)
+        links[c] = done + [
+            (locals_[i], free[j]) for i, j in zip(r, g, strict=True) if agree[i, j] > 0
+        ]
+    return links
+
+
+def _turns(
+    seg: LocalSegmentation,
+    links: dict[int, list[tuple[int, int]]],
+    k_global: int,
+    regions: Sequence[SpeechRegion],
+    duration: float,
+) -> list[Turn]:
+    """Aggregate the linked chunks frame by frame and cut the result into turns."""
+    n, nf, _ = seg.active.shape
+    offsets = _offsets(seg)
+    total = int(offsets[-1]) + nf
+    hard = np.zeros((total, k_global), np.float32)
+    soft = np.zeros((total, k_global), np.float32)
+    heard = np.zeros(total, np.float32)  # sum over chunks of how many spoke
+    cover = np.zeros(total, np.float32)
+    for c in range(n):
+        span = slice(offsets[c], offsets[c] + nf)
+        for local, glob in links.get(c, []):
+            hard[span, glob] += seg.active[c, :, local]
+            soft[span, glob] += seg.soft[c, :, local]
+        heard[span] += seg.active[c].sum(axis=1)
+        cover[span] += 1
+    cover = np.maximum(cover, 1.0)
+    hard /= cover[:, None]
+    count = np.rint(heard / cover).astype(np.int64)
+
+    times = seg.frames.centres(total)
+    inside = np.zeros(total, bool)
+    for r in regions:
+        inside[(times >= r.start) & (times < r.end)] = True
+    silent = inside & (count == 0)
+    count[silent] = 1
+    hard[silent] = soft[silent] / cover[silent, None]
+
+    order = np.argsort(-hard, axis=1, kind="stable")
+    on = np.zeros_like(hard, dtype=bool)
+    for j in range(min(k_global, int(count.max(initial=0)))):
+        rows = np.flatnonzero(count > j)
+        on[rows, order[rows, j]] = True
+
+    half = seg.frames.step / 2
+    turns: list[Turn] = []
+    for g in range(k_global):
+        edges = np.diff(np.concatenate([[0], on[:, g].astype(np.int8), [0]]))
+        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+            start = max(0.0, float(times[s] - half))
+            end = min(duration, float(times[e - 1] + half))
+            if end - start >= MIN_TURN:
+                turns.append(Turn(start, end, str(g)))
+    return _renumber(sorted(turns, key=lambda t: (t.start, t.end)))
+
+
+def _renumber(turns: list[Turn]) -> list[Turn]:
+    """Speaker ids by first appearance: SPEAKER_00 speaks first."""
+    ids: dict[str, str] = {}
+    for t in turns:
+        ids.setdefault(t.speaker, speaker_id(len(ids)))
+    return [Turn(t.start, t.end, ids[t.speaker]) for t in turns]
