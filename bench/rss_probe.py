@@ -1,7 +1,7 @@
 """Peak memory of one run in a fresh process: ``python bench/rss_probe.py MODE FILE``.
 
-MODE is ``pipeline`` (minutes, everything from decoding on) or ``bare`` (faster-whisper
-alone, same model and settings). Prints one JSON line: processing seconds, real-time
+MODE is ``pipeline`` (minutes, everything from decoding on), ``diarize`` (decoding, VAD
+and diarization only) or ``bare`` (faster-whisper alone, same model and settings). Prints one JSON line: processing seconds, real-time
 factor and peak RSS in MiB.
 """
 
@@ -23,6 +23,17 @@ def main() -> None:
         t0 = time.perf_counter()
         t = p.run_file(path)
         duration = t.duration
+    elif mode == "diarize":
+        from minutes.audio import decode
+        from minutes.pipeline import Pipeline
+
+        p = Pipeline()
+        p.load()
+        t0 = time.perf_counter()
+        audio = decode(path)
+        turns = p._diarize(audio, p.vad.detect(audio), lambda *a: None)
+        duration = audio.duration
+        print(json.dumps({"speakers": len({x.speaker for x in turns})}), file=sys.stderr)
     else:
         from faster_whisper import WhisperModel
 

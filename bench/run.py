@@ -175,7 +175,9 @@ def main() -> None:
         "--long", default="5,60", help="minutes of long input to probe, comma-separated"
     )
     ap.add_argument("--only", default="", help="comma-separated subset: asr,ami,constructed,long")
-    ap.add_argument("--modes", default="pipeline,bare", help="long-input runs: pipeline,bare")
+    ap.add_argument(
+        "--modes", default="pipeline,bare", help="long-input runs: pipeline,diarize,bare"
+    )
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
 
@@ -207,6 +209,11 @@ def main() -> None:
     if only and previous.exists():
         # A partial run updates its sections and keeps the others.
         kept = json.loads(previous.read_text())
+        if "long" in results and "long" in kept:
+            # Long-input rows are kept per (length, mode): a diarize-only run keeps the rest.
+            fresh = {(r["minutes"], r["mode"]) for r in results["long"]}
+            old = [r for r in kept["long"] if (r["minutes"], r["mode"]) not in fresh]
+            results["long"] = sorted(old + results["long"], key=lambda r: (r["minutes"], r["mode"]))
         results = {k: v for k, v in kept.items() if k not in results} | results
     (RESULTS / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     (RESULTS / "latest.md").write_text(markdown(results))

@@ -32,7 +32,7 @@ from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.segment_pyannote import LocalSegmentation, SegmentationModel
 from minutes.types import SpeechRegion, Turn
 
-THRESHOLD = 0.45  # cosine distance at which CAM++ clusters stop merging
+THRESHOLD = 0.35  # cosine distance at which CAM++ clusters stop merging (docs/benchmarks.md)
 MIN_ALONE = 0.3  # seconds a local speaker must talk alone for its embedding to use only that
 MIN_TURN = 0.1  # seconds; shorter runs of frames are dropped
 
@@ -196,8 +196,21 @@ def _turns(
     for r in regions:
         inside[(times >= r.start) & (times < r.end)] = True
     silent = inside & (count == 0)
+    spoken = np.flatnonzero(count > 0)
     count[silent] = 1
     hard[silent] = soft[silent] / cover[silent, None]
+    unsure = np.flatnonzero(silent & (hard.max(axis=1, initial=0.0) < 0.05))
+    if len(unsure) and len(spoken):
+        # No hint at all: the speaker of the nearest frame someone was heard in.
+        after = np.clip(np.searchsorted(spoken, unsure), 0, len(spoken) - 1)
+        before = np.clip(after - 1, 0, len(spoken) - 1)
+        nearest = np.where(
+            np.abs(spoken[before] - unsure) <= np.abs(spoken[after] - unsure),
+            spoken[before],
+            spoken[after],
+        )
+        hard[unsure] = 0.0
+        hard[unsure, hard[nearest].argmax(axis=1)] = 1.0
 
     order = np.argsort(-hard, axis=1, kind="stable")
     on = np.zeros_like(hard, dtype=bool)

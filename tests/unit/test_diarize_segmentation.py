@@ -1,0 +1,75 @@
+"""Linking local speakers across chunks and turning frames into turns (no models)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minutes.stages.diarize_segmentation import _link, _turns
+from minutes.stages.segment_pyannote import FrameGrid, LocalSegmentation
+from minutes.types import SpeechRegion
+
+STEP = 0.1  # a coarse frame grid keeps the arithmetic readable
+FRAMES = 100  # 10 s chunks
+
+
+def _segmentation(active: np.ndarray, starts: list[float]) -> LocalSegmentation:
+    return LocalSegmentation(
+        starts=np.asarray(starts),
+        active=active.astype(np.uint8),
+        soft=active.astype(np.float16),
+        frames=FrameGrid(0.0, STEP, STEP),
+        chunk_seconds=10.0,
+    )
+
+
+def test_swapped_local_labels_are_linked_by_voice() -> None:
+    # Chunk 0: local 0 talks 0–5 s, local 1 talks 5–10 s. Chunk 1 (starts at 5 s) calls
+    # the second voice local 0 and a third stretch (10–15 s) local 1.
+    active = np.zeros((2, FRAMES, 3))
+    active[0, :50, 0] = 1
+    active[0, 50:, 1] = 1
+    active[1, :50, 0] = 1
+    active[1, 50:, 1] = 1
+    seg = _segmentation(active, [0.0, 5.0])
+    a, b = np.eye(4, dtype=np.float32)[:2]
+    vectors = np.stack([a, b, b, a])  # chunk 1: local 0 is voice b, local 1 is voice a
+    owners = [(0, 0), (0, 1), (1, 0), (1, 1)]
+    labels = np.array([0, 1, 1, 0])
+    links = _link(seg, vectors, owners, labels)
+    assert sorted(links[0]) == [(0, 0), (1, 1)]
+    assert sorted(links[1]) == [(0, 1), (1, 0)]
+    turns = _turns(seg, links, 2, [SpeechRegion(0.0, 15.0)], 15.0)
+    assert [t.speaker for t in turns] == ["SPEAKER_00", "SPEAKER_01", "SPEAKER_00"]
+    assert abs(turns[1].start - 5.0) < 0.2
+    assert abs(turns[1].end - 10.0) < 0.2
+
+
+def test_overlap_gives_two_speakers_and_vad_fills_silence() -> None:
+    active = np.zeros((1, FRAMES, 3))
+    active[0, 10:60, 0] = 1
+    active[0, 40:90, 1] = 1  # 4–6 s: both talk
+    seg = _segmentation(active, [0.0])
+    vectors = np.eye(2, dtype=np.float32)
+    links = _link(seg, vectors, [(0, 0), (0, 1)], np.array([0, 1]))
+    # The VAD heard speech at 9.5–9.9 s that the segmentation did not: it goes to the
+    # likeliest speaker, here the one whose soft score is highest (speaker 1's frames).
+    seg.soft[0, 95:99, 1] = 0.4
+    turns = _turns(seg, links, 2, [SpeechRegion(0.9, 9.9)], 10.0)
+    first = [t for t in turns if t.speaker == "SPEAKER_00"]
+    second = [t for t in turns if t.speaker == "SPEAKER_01"]
+    assert len(first) == 1
+    assert first[0].end > 5.9
+    assert second[0].start < 4.1
+    both = min(first[0].end, second[0].end) - max(first[0].start, second[0].start)
+    assert both > 1.8
+    assert any(t.start <= 9.5 and t.end >= 9.8 for t in second)
+
+
+def test_local_speaker_without_embedding_follows_agreement() -> None:
+    # Chunk 1 has no embeddings: its local speaker follows whoever chunk 0 placed there.
+    active = np.zeros((2, FRAMES, 3))
+    active[0, :, 2] = 1
+    active[1, :, 0] = 1
+    seg = _segmentation(active, [0.0, 5.0])
+    links = _link(seg, np.eye(1, dtype=np.float32), [(0, 2)], np.array([0]))
+    assert links[1] == [(0, 0)]
