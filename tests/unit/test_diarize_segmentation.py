@@ -73,3 +73,21 @@ def test_local_speaker_without_embedding_follows_agreement() -> None:
     seg = _segmentation(active, [0.0, 5.0])
     links = _link(seg, np.eye(1, dtype=np.float32), [(0, 2)], np.array([0]))
     assert links[1] == [(0, 0)]
+
+
+def test_slivers_at_a_boundary_join_the_neighbour_but_overlaps_stay() -> None:
+    from minutes.stages.diarize_segmentation import _absorb_slivers
+    from minutes.types import Turn
+
+    turns = [
+        Turn(0.0, 3.0, "a"),
+        Turn(3.0, 3.2, "b"),  # boundary jitter: joins a
+        Turn(3.2, 5.0, "a"),
+        Turn(5.5, 8.0, "c"),
+        Turn(6.0, 6.25, "a"),  # spoken over c: a real overlap
+        Turn(9.0, 9.2, "b"),  # set off by pauses: a short reply
+    ]
+    out = _absorb_slivers(turns)
+    assert out[0] == Turn(0.0, 5.0, "a")
+    assert Turn(6.0, 6.25, "a") in out
+    assert Turn(9.0, 9.2, "b") in out

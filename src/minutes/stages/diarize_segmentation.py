@@ -35,6 +35,11 @@ from minutes.types import SpeechRegion, Turn
 THRESHOLD = 0.35  # cosine distance at which CAM++ clusters stop merging (docs/benchmarks.md)
 MIN_ALONE = 0.3  # seconds a local speaker must talk alone for its embedding to use only that
 MIN_TURN = 0.1  # seconds; shorter runs of frames are dropped
+# A turn this short that abuts another speaker's turn is boundary jitter between chunks,
+# not a reply: it joins the neighbour (a real backchannel is set off by a pause or
+# spoken over someone).
+SLIVER = 0.3
+TOUCH = 0.05
 
 
 class SegmentationDiarizer:
@@ -227,7 +232,36 @@ def _turns(
             end = min(duration, float(times[e - 1] + half))
             if end - start >= MIN_TURN:
                 turns.append(Turn(start, end, str(g)))
-    return _renumber(sorted(turns, key=lambda t: (t.start, t.end)))
+    return _renumber(_absorb_slivers(sorted(turns, key=lambda t: (t.start, t.end))))
+
+
+def _absorb_slivers(turns: list[Turn]) -> list[Turn]:
+    """Give each sliver (see SLIVER) to the longest other-speaker turn it touches."""
+    out = list(turns)  # sorted by start
+    for i, t in enumerate(out):
+        if t.end - t.start >= SLIVER:
+            continue
+        near = [o for o in out[max(0, i - 6) : i + 7] if o.speaker != t.speaker]
+        if any(min(o.end, t.end) - max(o.start, t.start) > TOUCH for o in near):
+            continue  # spoken over someone: a real overlap, kept
+        touching = [
+            o
+            for o in near
+            if o.end - o.start >= SLIVER
+            and (abs(o.end - t.start) < TOUCH or abs(o.start - t.end) < TOUCH)
+        ]
+        if touching:
+            out[i] = Turn(t.start, t.end, max(touching, key=lambda o: o.end - o.start).speaker)
+    merged: list[Turn] = []
+    last: dict[str, int] = {}  # speaker -> index of their latest turn in merged
+    for t in out:
+        j = last.get(t.speaker)
+        if j is not None and t.start - merged[j].end < TOUCH:
+            merged[j] = Turn(merged[j].start, max(merged[j].end, t.end), t.speaker)
+        else:
+            last[t.speaker] = len(merged)
+            merged.append(t)
+    return merged
 
 
 def _renumber(turns: list[Turn]) -> list[Turn]:
