@@ -19,7 +19,7 @@ from minutes.models import ModelRegistry
 from minutes.options import PipelineOptions
 from minutes.stages.asr_whisper import WhisperTranscriber
 from minutes.stages.base import Progress, no_progress
-from minutes.stages.diarize import EmbeddingDiarizer, speaker_id
+from minutes.stages.diarize import EmbeddingDiarizer, one_speaker
 from minutes.stages.diarize_segmentation import SegmentationDiarizer
 from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder
@@ -184,7 +184,7 @@ class Pipeline:
         if not regions:
             return []
         if not self.options.diarization or self.options.diarize.num_speakers == 1:
-            return [Turn(r.start, r.end, speaker_id(0)) for r in regions]
+            return one_speaker(regions)
         if self.options.diarize.method == "windows":
             return EmbeddingDiarizer(self.embedder, self.options.diarize).diarize(
                 audio, regions, progress

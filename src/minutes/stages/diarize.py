@@ -22,6 +22,11 @@ def speaker_id(index: int) -> str:
     return f"SPEAKER_{index:02d}"
 
 
+def one_speaker(regions: Sequence[SpeechRegion]) -> list[Turn]:
+    """All speech given to a single speaker (too little to tell voices apart, or asked)."""
+    return [Turn(r.start, r.end, speaker_id(0)) for r in regions]
+
+
 class EmbeddingDiarizer:
     """Clusters sliding-window voice embeddings; each window's centre owns its time."""
 
@@ -38,7 +43,7 @@ class EmbeddingDiarizer:
         windows = self.embedder.windows(audio, regions, opts.window, opts.step, progress)
         if len(windows) == 0:
             # Speech too short to embed: one speaker holds all of it.
-            return [Turn(r.start, r.end, speaker_id(0)) for r in regions]
+            return one_speaker(regions)
         lo, hi = opts.bounds
         threshold = opts.threshold if opts.threshold is not None else THRESHOLD
         labels = cluster(windows.vectors, min_speakers=lo, max_speakers=hi, threshold=threshold)

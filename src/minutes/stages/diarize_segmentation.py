@@ -27,7 +27,7 @@ from minutes.audio import Audio
 from minutes.options import DiarizeOptions
 from minutes.stages.base import Progress, no_progress
 from minutes.stages.clustering import cluster
-from minutes.stages.diarize import speaker_id
+from minutes.stages.diarize import one_speaker, speaker_id
 from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.segment_pyannote import LocalSegmentation, SegmentationModel
 from minutes.types import SpeechRegion, Turn
@@ -70,7 +70,7 @@ class SegmentationDiarizer:
         vectors, owners = self._local_embeddings(audio, seg, keys, progress)
         if not owners:
             # Nothing long enough to recognise a voice by: one speaker holds all speech.
-            return [Turn(r.start, r.end, speaker_id(0)) for r in regions]
+            return one_speaker(regions)
         lo, hi = opts.bounds
         threshold = opts.threshold if opts.threshold is not None else THRESHOLD
         labels = cluster(vectors, min_speakers=lo, max_speakers=hi, threshold=threshold)
