@@ -91,3 +91,15 @@ def test_slivers_at_a_boundary_join_the_neighbour_but_overlaps_stay() -> None:
     assert out[0] == Turn(0.0, 5.0, "a")
     assert Turn(6.0, 6.25, "a") in out
     assert Turn(9.0, 9.2, "b") in out
+
+
+def test_only_chunks_holding_speech_are_segmented() -> None:
+    from minutes.stages.segment_pyannote import _chunks_with_speech
+
+    starts = np.arange(0.0, 100.0, 5.0)  # 10 s chunks every 5 s: 0–10, 5–15, …, 95–105
+    speech = [SpeechRegion(52.0, 53.0), SpeechRegion(12.0, 30.0), SpeechRegion(13.0, 14.0)]
+    # 12–30 s: chunks starting 5–25 s; 52–53 s: chunks starting 45 and 50 s.
+    assert _chunks_with_speech(starts, speech).tolist() == [1, 2, 3, 4, 5, 9, 10]
+    assert _chunks_with_speech(starts, []).tolist() == []
+    # A region ending exactly where a chunk starts does not touch it.
+    assert _chunks_with_speech(starts, [SpeechRegion(0.0, 5.0)]).tolist() == [0]

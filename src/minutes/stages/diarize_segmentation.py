@@ -65,7 +65,7 @@ class SegmentationDiarizer:
         def seg_progress(_stage: str, done: float, total: float) -> None:
             progress("embed", 0.5 * done / max(total, 1.0), 1.0)
 
-        seg = self.segmenter.segment(audio, opts.segmentation_step, seg_progress)
+        seg = self.segmenter.segment(audio, opts.segmentation_step, seg_progress, regions)
         keys = _key_chunks(seg.num_chunks, opts.embed_every)
         vectors, owners = self._local_embeddings(audio, seg, keys, progress)
         if not owners:

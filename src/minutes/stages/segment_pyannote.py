@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import numpy as np
 from minutes.audio import SAMPLE_RATE, Audio
 from minutes.errors import ModelNotFoundError
 from minutes.stages.base import Progress, no_progress
+from minutes.types import SpeechRegion
 
 CHUNK_SECONDS = 10.0  # what segmentation-3.0 was trained on
 BATCH = 16
@@ -189,32 +190,59 @@ class SegmentationModel:
         return np.unique(starts)
 
     def segment(
-        self, audio: Audio, step: float = 1.0, progress: Progress = no_progress
+        self,
+        audio: Audio,
+        step: float = 1.0,
+        progress: Progress = no_progress,
+        speech: Sequence[SpeechRegion] | None = None,
     ) -> LocalSegmentation:
-        """Slide the model over the whole recording, ``step`` seconds between chunks."""
+        """Slide the model over the recording, ``step`` seconds between chunks.
+
+        With ``speech`` (the VAD's regions), chunks holding none of it are not run and
+        stay silent: a long recording with long pauses costs what its speech costs.
+        """
         starts = self.chunk_starts(audio.duration, step)
         n, nf, k = len(starts), self._frames_per_chunk, self.num_speakers
         active = np.zeros((n, nf, k), dtype=np.uint8)
         soft = np.zeros((n, nf, k), dtype=np.float16)
+        todo = np.arange(n) if speech is None else _chunks_with_speech(starts, speech)
         length = int(CHUNK_SECONDS * SAMPLE_RATE)
-        for first, batch in self._batches(audio, starts, length):
+        done = 0
+        for rows, batch in self._batches(audio, starts, todo, length):
             with self._torch.inference_mode():
                 logp = self._model(self._torch.from_numpy(batch[:, None, :])).numpy()
             probs = np.exp(logp)
             hard = np.zeros_like(probs)
             np.put_along_axis(hard, logp.argmax(axis=-1)[..., None], 1.0, axis=-1)
-            active[first : first + len(batch)] = (hard @ self.mapping).astype(np.uint8)
-            soft[first : first + len(batch)] = (probs @ self.mapping).astype(np.float16)
-            progress("segment", float(first + len(batch)), float(n))
+            active[rows] = (hard @ self.mapping).astype(np.uint8)
+            soft[rows] = (probs @ self.mapping).astype(np.float16)
+            done += len(rows)
+            progress("segment", float(done), float(max(len(todo), 1)))
         return LocalSegmentation(starts, active, soft, self.frames, CHUNK_SECONDS)
 
     @staticmethod
-    def _batches(audio: Audio, starts: np.ndarray, length: int) -> Iterator[tuple[int, np.ndarray]]:
+    def _batches(
+        audio: Audio, starts: np.ndarray, todo: np.ndarray, length: int
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         # Chunks are cut from the audio batch by batch: memory stays flat on long meetings.
-        for first in range(0, len(starts), BATCH):
-            part = starts[first : first + BATCH]
-            batch = np.zeros((len(part), length), dtype=np.float32)
-            for i, s in enumerate(part):
+        for first in range(0, len(todo), BATCH):
+            rows = todo[first : first + BATCH]
+            batch = np.zeros((len(rows), length), dtype=np.float32)
+            for i, s in enumerate(starts[rows]):
                 x = audio.slice(float(s), float(s) + CHUNK_SECONDS)[:length]
                 batch[i, : len(x)] = x
-            yield first, batch
+            yield rows, batch
+
+
+def _chunks_with_speech(starts: np.ndarray, speech: Sequence[SpeechRegion]) -> np.ndarray:
+    """Indices of the chunks that overlap any of the speech regions."""
+    if not speech:
+        return np.zeros(0, np.int64)
+    r_start = np.array([r.start for r in speech])
+    r_end = np.array([r.end for r in speech])
+    order = np.argsort(r_start)
+    r_start, r_end = r_start[order], np.maximum.accumulate(r_end[order])
+    # The last region starting before a chunk ends must end after the chunk starts.
+    last = np.searchsorted(r_start, starts + CHUNK_SECONDS, side="left") - 1
+    hit = (last >= 0) & (r_end[np.clip(last, 0, None)] > starts)
+    return np.flatnonzero(hit)
