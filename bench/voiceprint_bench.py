@@ -1,13 +1,17 @@
-"""Voiceprints on real voices: the AMI excerpts in ../shared/data.
+"""Voiceprints on real voices: the AMI excerpts and the ASR clips in ../shared/data.
 
     python bench/voiceprint_bench.py
 
 Every AMI speaker's voiceprint is made from their reference turns in one excerpt and
 compared with every speaker's turns in the other excerpts: same person → genuine
-score, different person → impostor score. Reports the equal error rate, the
-false-accept and false-reject rates at candidate thresholds, and identification
-accuracy when each speaker is enrolled from their first excerpt (with unenrolled
-speakers mixed in). Writes bench/results/voiceprints.json.
+score, different person → impostor score. Speakers with enough speech also give a
+same-session pair (first half of their turns against the second). The close-talk ASR
+clips (21 voices) add pairs the same way: each clip's halves are genuine, halves of
+different voices impostors. Reports the equal error rate, the false-accept and
+false-reject rates at candidate thresholds, identification accuracy when each AMI
+speaker is enrolled from their first excerpt (with unenrolled speakers mixed in), and
+how often the enrolment's two-voice check refuses a clip of one voice or accepts two
+voices joined. Writes bench/results/voiceprints.json.
 """
 
 from __future__ import annotations
@@ -23,21 +27,88 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from minutes.audio import decode
+from minutes.audio import Audio, decode
 from minutes.models import ModelRegistry
-from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder
-from minutes.types import Turn
-from minutes.voiceprints import Voiceprint, centroids, identify
+from minutes.stages.embed_campp import CamppEmbedder
+from minutes.stages.vad_silero import SileroVad
+from minutes.types import SpeechRegion, Turn
+from minutes.voiceprints import (
+    MODEL,
+    EnrolmentError,
+    Voiceprint,
+    centroids,
+    embedding,
+    enrol,
+    identify,
+)
 
-from bench.data import ami_path, ami_references
+from bench.data import ami_path, ami_references, asr_items, speaker_of
 
 RESULTS = Path(__file__).resolve().parent / "results"
-THRESHOLDS = (0.70, 0.75, 0.78, 0.80, 0.82, 0.85, 0.88, 0.90)
+THRESHOLDS = (0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70)
 MIN_SECONDS = 3.0
 
 
+def equal_error(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float]:
+    """(equal error rate, the threshold where false accepts and rejects meet)."""
+    grid = np.linspace(-0.5, 1.0, 1501)
+    far = np.array([(impostor >= t).mean() for t in grid])
+    frr = np.array([(genuine < t).mean() for t in grid])
+    k = int(np.argmin(np.abs(far - frr)))
+    return round(float((far[k] + frr[k]) / 2), 4), round(float(grid[k]), 3)
+
+
+def clip_scores(embedder: CamppEmbedder) -> tuple[list[float], list[float]]:
+    """Genuine (halves of one clip, or two clips of one voice) and impostor scores."""
+    halves: list[tuple[str, str, np.ndarray]] = []
+    for item in asr_items():
+        audio = decode(item.path)
+        mid = audio.duration / 2
+        for part in (SpeechRegion(0.0, mid), SpeechRegion(mid, audio.duration)):
+            v = embedding(embedder, audio, [part])
+            if len(v):
+                halves.append((speaker_of(item), str(item.path), v))
+    genuine, impostor = [], []
+    for (sa, _, va), (sb, _, vb) in itertools.combinations(halves, 2):
+        (genuine if sa == sb else impostor).append(float(va @ vb))
+    return genuine, impostor
+
+
+def two_voice_check(embedder: CamppEmbedder) -> dict[str, int]:
+    """Enrolment on one real voice (must pass) and on two joined (must be refused)."""
+    vad = SileroVad(ModelRegistry().vad_path())
+    voices: dict[str, np.ndarray] = {}
+    for item in asr_items():
+        x = np.asarray(decode(item.path).samples, np.float32)
+        if len(x) > len(voices.get(speaker_of(item), ())):
+            voices[speaker_of(item)] = x
+    names = sorted(voices)
+    out = {"one_voice": 0, "one_voice_refused": 0, "two_voices": 0, "two_voices_accepted": 0}
+
+    def refused(x: np.ndarray) -> bool | None:
+        audio = Audio.from_array(x)
+        try:
+            enrol("X", embedder, audio, vad.detect(audio))
+        except EnrolmentError as e:
+            return "more than one voice" in str(e)
+        return False
+
+    for n in names:
+        r = refused(voices[n])
+        if r is not None:
+            out["one_voice"] += 1
+            out["one_voice_refused"] += bool(r)
+    for a, b in zip(names, names[1:] + names[:1], strict=True):
+        gap = np.zeros(8000, np.float32)
+        r = refused(np.concatenate([voices[a][: 16000 * 8], gap, voices[b][: 16000 * 8]]))
+        if r is not None:
+            out["two_voices"] += 1
+            out["two_voices_accepted"] += not r
+    return out
+
+
 def main() -> None:
-    embedder = ResemblyzerEmbedder(ModelRegistry().speaker_encoder_path())
+    embedder = CamppEmbedder(ModelRegistry().campp_path())
     refs = ami_references()
     prints: list[tuple[str, str, np.ndarray]] = []  # (file, speaker, centroid)
     halves: list[tuple[str, np.ndarray, np.ndarray]] = []  # same session, split in two
@@ -62,6 +133,10 @@ def main() -> None:
         (genuine if sa == sb else impostor).append(float(va @ vb))
     cross_session = len(genuine)
     genuine += [float(a @ b) for _, a, b in halves]
+    ami_pairs = (len(genuine), len(impostor))
+    clip_genuine, clip_impostor = clip_scores(embedder)
+    genuine += clip_genuine
+    impostor += clip_impostor
     g, i = np.array(genuine), np.array(impostor)
     rates = {
         f"{t:.2f}": {
@@ -70,10 +145,8 @@ def main() -> None:
         }
         for t in THRESHOLDS
     }
-    grid = np.linspace(0.5, 1.0, 501)
-    far = np.array([(i >= t).mean() for t in grid])
-    frr = np.array([(g < t).mean() for t in grid])
-    k = int(np.argmin(np.abs(far - frr)))
+    eer, eer_threshold = equal_error(g, i)
+    ami_eer, _ = equal_error(g[: ami_pairs[0]], i[: ami_pairs[1]])
 
     # Identification: enrol each speaker from their first excerpt, half of them only.
     first: dict[str, tuple[str, np.ndarray]] = {}
@@ -104,18 +177,23 @@ def main() -> None:
         }
     result: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
+        "model": MODEL,
         "speakers": len({s for _, s, _ in prints}),
         "prints": len(prints),
         "genuine_pairs": len(g),
         "genuine_cross_session": cross_session,
         "genuine_same_session_halves": len(halves),
         "impostor_pairs": len(i),
+        "ami_pairs": {"genuine": ami_pairs[0], "impostor": ami_pairs[1]},
+        "clip_pairs": {"genuine": len(clip_genuine), "impostor": len(clip_impostor)},
         "genuine_mean": round(float(g.mean()), 3) if len(g) else None,
         "impostor_mean": round(float(i.mean()), 3) if len(i) else None,
-        "eer": round(float((far[k] + frr[k]) / 2), 4),
-        "eer_threshold": round(float(grid[k]), 3),
+        "eer": eer,
+        "eer_threshold": eer_threshold,
+        "ami_eer": ami_eer,
         "rates": rates,
         "identification": ident,
+        "two_voice_check": two_voice_check(embedder),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "voiceprints.json").write_text(json.dumps(result, indent=2) + "\n")

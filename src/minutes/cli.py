@@ -335,7 +335,7 @@ def voiceprint_add(
     pipeline = Pipeline()
     audio = decode(clip)
     with err.status("Listening to the clip…"):
-        new = vp.enrol(name, pipeline.embedder, audio, pipeline.vad.detect(audio))
+        new = vp.enrol(name, pipeline.speaker_encoder, audio, pipeline.vad.detect(audio))
     path = vp.save_store([*prints, new])
     out.print(f"Enrolled [bold]{new.name}[/] from {new.seconds:.0f} s of speech ({path}).")
 
@@ -349,7 +349,8 @@ def voiceprint_list() -> None:
     if not prints:
         out.print("No voices enrolled. Add one with `minutes voiceprint add NAME CLIP`.")
     for p in prints:
-        out.print(f"{p.name}  ({p.seconds:.0f} s of speech)")
+        stale = "" if p.usable else "  [yellow]made by an earlier model: enrol again[/]"
+        out.print(f"{p.name}  ({p.seconds:.0f} s of speech){stale}")
 
 
 @voiceprint_app.command("remove")

@@ -116,7 +116,7 @@ class PipelineOptions:
     glossary: Glossary = field(default_factory=Glossary)
     # Enrolled speakers to recognise by name (minutes.voiceprints.Voiceprint).
     voiceprints: tuple[Any, ...] = ()
-    voiceprint_threshold: float = 0.85
+    voiceprint_threshold: float = 0.55  # minutes.voiceprints.DEFAULT_THRESHOLD
 
     def __post_init__(self) -> None:
         from minutes.language import validate_script

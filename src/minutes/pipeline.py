@@ -173,7 +173,7 @@ class Pipeline:
             return []
         from minutes import voiceprints
 
-        found = voiceprints.centroids(self.embedder, audio, turns)
+        found = voiceprints.centroids(self.speaker_encoder, audio, turns)
         return voiceprints.identify(
             found, self.options.voiceprints, self.options.voiceprint_threshold
         )
@@ -213,6 +213,12 @@ class Pipeline:
         }
         if audio.warnings:
             meta["warnings"] = list(audio.warnings)
+        stale = [p.name for p in self.options.voiceprints if not p.usable]
+        if stale:
+            meta.setdefault("warnings", []).append(
+                f"{len(stale)} voiceprint(s) were made by an earlier speaker model and were "
+                f"not used; enrol them again: {', '.join(stale)}"
+            )
         forced = self.options.asr.language
         if forced != "auto" and segments and max(s.language_probability for s in segments) < 0.2:
             meta.setdefault("warnings", []).append(

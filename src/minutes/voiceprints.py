@@ -1,11 +1,14 @@
 """Enrolled, named speakers across meetings.
 
-A voiceprint is the mean of a person's speaker embeddings (resemblyzer, unit-norm)
-over a few seconds to a minute of their speech, from a clip or from their turns in a
-past meeting. In a new meeting each speaker's own mean embedding is compared with the
-enrolled prints; the best match above a threshold names the speaker, each print at
-most once. The threshold comes from bench/voiceprint_bench.py (false-accept rate on
-held-out AMI speakers; docs/benchmarks.md).
+A voiceprint is one CAM++ speaker embedding (unit-norm, 192-d; the encoder the
+diarizer uses) pooled over a few seconds to a minute of a person's speech, from a clip
+or from their turns in a past meeting. In a new meeting each speaker's own embedding is
+compared with the enrolled prints; the best match above a threshold names the speaker,
+each print at most once. The threshold comes from bench/voiceprint_bench.py
+(false-accept rate on held-out speakers; docs/benchmarks.md).
+
+Prints made by earlier versions with resemblyzer (256-d) cannot be compared with CAM++
+embeddings: they are kept, reported as needing re-enrolment, and not used.
 """
 
 from __future__ import annotations
@@ -21,16 +24,21 @@ import numpy as np
 from minutes.audio import Audio
 from minutes.errors import InputError
 from minutes.stages.clustering import cluster
+from minutes.stages.embed_campp import FEATURES
 from minutes.types import SpeechRegion, Turn
 
 if TYPE_CHECKING:
-    from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder
+    from minutes.stages.embed_campp import CamppEmbedder
 
+MODEL = "campplus-zh-en"  # the speaker model new prints are made with
+LEGACY_MODEL = "resemblyzer"
 # Cosine similarity a speaker must reach to take an enrolled name (see module doc).
-DEFAULT_THRESHOLD = 0.85
+DEFAULT_THRESHOLD = 0.55
 MIN_ENROL_SECONDS = 4.0
 MAX_SECONDS = 60.0  # per speaker: more adds time, not accuracy
-WINDOW, STEP = 1.5, 0.75
+# The two-voice check embeds short pieces of the clip and clusters them.
+PIECE_FRAMES, PIECE_STEP = 150, 75  # 1.5 s pieces every 0.75 s (10 ms frames)
+TWO_VOICE_DISTANCE = 0.45  # cosine distance; bench/voiceprint_bench.py two_voice_check
 
 
 class EnrolmentError(InputError):
@@ -46,9 +54,20 @@ class Voiceprint:
     def array(self) -> np.ndarray:
         return np.asarray(self.vector, dtype=np.float32)
 
+    @property
+    def model(self) -> str:
+        """The speaker model that made this print, told apart by the vector's size."""
+        return LEGACY_MODEL if len(self.vector) == 256 else MODEL
+
+    @property
+    def usable(self) -> bool:
+        """False for prints of an earlier speaker model, which must be enrolled again."""
+        return self.model == MODEL
+
     def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
+            "model": self.model,
             "seconds": round(self.seconds, 2),
             "vector": [round(x, 6) for x in self.vector],
         }
@@ -79,21 +98,33 @@ def _limit(regions: Sequence[SpeechRegion], seconds: float) -> list[SpeechRegion
     return sorted(out, key=lambda r: r.start)
 
 
-def mean_embedding(
-    embedder: ResemblyzerEmbedder, audio: Audio, regions: Sequence[SpeechRegion]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(unit-norm mean, window vectors) over up to a minute of the given speech."""
-    windows = embedder.windows(audio, _limit(regions, MAX_SECONDS), WINDOW, STEP)
-    vectors = np.asarray(windows.vectors, dtype=np.float32)
-    if len(vectors) == 0:
-        return np.zeros(0, dtype=np.float32), vectors
-    mean = vectors.mean(axis=0)
-    return (mean / (np.linalg.norm(mean) + 1e-9)).astype(np.float32), vectors
+def _features(encoder: CamppEmbedder, audio: Audio, regions: Sequence[SpeechRegion]) -> np.ndarray:
+    """Filterbank frames of up to a minute of the given speech, end to end."""
+    parts = [encoder.features(audio.slice(r.start, r.end)) for r in _limit(regions, MAX_SECONDS)]
+    parts = [p for p in parts if len(p)]
+    return np.concatenate(parts) if parts else np.zeros((0, FEATURES), np.float32)
+
+
+def embedding(encoder: CamppEmbedder, audio: Audio, regions: Sequence[SpeechRegion]) -> np.ndarray:
+    """One unit-norm embedding pooled over (up to a minute of) the given speech; empty
+    when there is too little of it. CAM++ pools statistics over all frames, which
+    separates voices better than averaging embeddings of short windows."""
+    v = encoder.embed(_features(encoder, audio, regions))
+    return np.zeros(0, np.float32) if v is None else v
+
+
+def _pieces(encoder: CamppEmbedder, features: np.ndarray) -> np.ndarray:
+    vectors = [
+        encoder.embed(features[i : i + PIECE_FRAMES])
+        for i in range(0, max(1, len(features) - PIECE_FRAMES + 1), PIECE_STEP)
+    ]
+    kept = [v for v in vectors if v is not None]
+    return np.stack(kept) if kept else np.zeros((0, encoder.dimension), np.float32)
 
 
 def enrol(
     name: str,
-    embedder: ResemblyzerEmbedder,
+    encoder: CamppEmbedder,
     audio: Audio,
     regions: Sequence[SpeechRegion],
     *,
@@ -117,18 +148,20 @@ def enrol(
             f"Only {speech:.1f} s of speech; a voiceprint needs at least "
             f"{MIN_ENROL_SECONDS:.0f} s (10–30 s is best)."
         )
-    mean, vectors = mean_embedding(embedder, audio, regions)
-    if len(vectors) == 0:
+    features = _features(encoder, audio, regions)
+    vector = encoder.embed(features)
+    if vector is None:
         raise EnrolmentError("The speech is too fragmented to make a voiceprint from.")
-    if check_single_voice and len(vectors) >= 4:
-        labels = cluster(vectors, min_speakers=1, max_speakers=3, threshold=0.4)
+    pieces = _pieces(encoder, features) if check_single_voice else np.zeros((0, 1))
+    if len(pieces) >= 4:
+        labels = cluster(pieces, min_speakers=1, max_speakers=3, threshold=TWO_VOICE_DISTANCE)
         counts = np.bincount(labels)
-        if len(counts) > 1 and np.sort(counts)[-2] >= 0.25 * len(vectors):
+        if len(counts) > 1 and np.sort(counts)[-2] >= 0.25 * len(pieces):
             raise EnrolmentError(
                 "The clip seems to contain more than one voice. Use a clip "
                 "of this person alone, or enrol them from a past meeting."
             )
-    return Voiceprint(name=name, vector=tuple(float(x) for x in mean), seconds=speech)
+    return Voiceprint(name=name, vector=tuple(float(x) for x in vector), seconds=speech)
 
 
 def speaker_regions(turns: Sequence[Turn], speaker: str) -> list[SpeechRegion]:
@@ -148,7 +181,11 @@ def identify(
     prints: Sequence[Voiceprint],
     threshold: float = DEFAULT_THRESHOLD,
 ) -> list[Match]:
-    """Name speakers by their closest enrolled voice; each name used at most once."""
+    """Name speakers by their closest enrolled voice; each name used at most once.
+
+    Prints of another speaker model (another vector size) are skipped."""
+    size = next((len(v) for v in centroids.values() if len(v)), 0)
+    prints = [p for p in prints if len(p.vector) == size]
     if not prints or not centroids:
         return []
     speakers = [s for s, v in centroids.items() if len(v)]
@@ -175,15 +212,12 @@ def identify(
     return out
 
 
-def centroids(
-    embedder: ResemblyzerEmbedder, audio: Audio, turns: Sequence[Turn]
-) -> dict[str, np.ndarray]:
-    """Each speaker's mean embedding over (up to a minute of) their clean turns."""
-    out = {}
-    for speaker in dict.fromkeys(t.speaker for t in turns):
-        mean, _ = mean_embedding(embedder, audio, speaker_regions(turns, speaker))
-        out[speaker] = mean
-    return out
+def centroids(encoder: CamppEmbedder, audio: Audio, turns: Sequence[Turn]) -> dict[str, np.ndarray]:
+    """Each speaker's embedding over (up to a minute of) their clean turns."""
+    return {
+        speaker: embedding(encoder, audio, speaker_regions(turns, speaker))
+        for speaker in dict.fromkeys(t.speaker for t in turns)
+    }
 
 
 def store_path() -> Path:

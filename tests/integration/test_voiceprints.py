@@ -37,7 +37,7 @@ def alan(pipeline, espeak) -> vp.Voiceprint:
             "I look after the bus routes in the New Territories.",
         )
     )
-    return vp.enrol("Alan Chan", pipeline.embedder, audio, pipeline.vad.detect(audio))
+    return vp.enrol("Alan Chan", pipeline.speaker_encoder, audio, pipeline.vad.detect(audio))
 
 
 def test_an_enrolled_voice_is_named_and_others_are_not(
@@ -79,6 +79,34 @@ def test_identify_uses_each_name_once_and_respects_the_threshold() -> None:
     assert len(vp.identify({"S0": a, "S1": a}, prints[:1], threshold=0.5)) == 1
 
 
+def test_prints_of_an_earlier_model_are_kept_but_not_used(tmp_path: Path) -> None:
+    legacy = vp.Voiceprint("Old Print", (1.0,) + (0.0,) * 255, 20)  # resemblyzer, 256-d
+    current = vp.Voiceprint("New Print", (1.0,) + (0.0,) * 191, 20)
+    assert (legacy.model, legacy.usable) == ("resemblyzer", False)
+    assert (current.model, current.usable) == (vp.MODEL, True)
+    speaker = np.zeros(192, np.float32)
+    speaker[0] = 1.0
+    assert [m.name for m in vp.identify({"S0": speaker}, [legacy, current])] == ["New Print"]
+    assert vp.identify({"S0": speaker}, [legacy]) == []
+
+    store = tmp_path / "voiceprints.json"
+    vp.save_store([legacy, current], store)
+    assert [p.name for p in vp.load_store(store)] == ["Old Print", "New Print"]
+    listed = subprocess.run(
+        [sys.executable, "-m", "minutes.cli", "voiceprint", "list"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MINUTES_DATA_DIR": str(tmp_path)},
+        timeout=120,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    old_line = next(line for line in listed.stdout.splitlines() if "Old Print" in line)
+    assert "enrol again" in old_line
+    new_line = next(line for line in listed.stdout.splitlines() if "New Print" in line)
+    assert "enrol again" not in new_line
+
+
 @pytest.mark.parametrize(
     ("kind", "message"),
     [
@@ -114,7 +142,10 @@ def test_bad_enrolment_clips_are_refused(pipeline, espeak, kind, message) -> Non
     audio = Audio.from_array(samples)
     with pytest.raises(vp.EnrolmentError, match=message):
         vp.enrol(
-            "" if kind == "noname" else "X", pipeline.embedder, audio, pipeline.vad.detect(audio)
+            "" if kind == "noname" else "X",
+            pipeline.speaker_encoder,
+            audio,
+            pipeline.vad.detect(audio),
         )
 
 

@@ -103,7 +103,7 @@ class LocalExecutor:
         return transcript
 
     def engines(self) -> Any:
-        """A loaded pipeline (VAD and speaker embedder) for enrolling voiceprints."""
+        """A loaded pipeline (VAD and speaker encoder) for enrolling voiceprints."""
         from minutes.api import build_options
         from minutes.pipeline import Pipeline
 

@@ -15,7 +15,7 @@ from minutes.audio import decode
 from minutes.server import meetings, uploads
 from minutes.server.context import Ctx, ServerContext, User
 from minutes.server.tables import VoiceprintRow
-from minutes.voiceprints import Voiceprint, enrol, speaker_regions
+from minutes.voiceprints import MODEL, Voiceprint, enrol, speaker_regions
 
 router = APIRouter(prefix="/api", tags=["voiceprints"])
 
@@ -25,12 +25,16 @@ class FromMeeting(BaseModel):
 
 
 def _row(v: VoiceprintRow) -> dict[str, Any]:
+    model = Voiceprint(v.name, tuple(json.loads(v.vector)), v.seconds).model
     return {
         "id": v.id,
         "name": v.name,
         "seconds": round(v.seconds, 1),
         "source": v.source,
         "created_at": v.created_at.isoformat(),
+        "model": model,
+        # Made by an earlier speaker model: not used until enrolled again.
+        "needs_reenrolment": model != MODEL,
     }
 
 
@@ -88,7 +92,7 @@ def enrol_from_clip(
         )
     pipeline = _engines(ctx)
     regions = pipeline.vad.detect(audio)
-    vp = enrol(name, pipeline.embedder, audio, regions)
+    vp = enrol(name, pipeline.speaker_encoder, audio, regions)
     return {"voiceprint": _store(ctx, user.id, vp, f"clip {filename}")}
 
 
@@ -112,7 +116,7 @@ def enrol_from_meeting(
     pipeline = _engines(ctx)
     vp = enrol(
         name,
-        pipeline.embedder,
+        pipeline.speaker_encoder,
         audio,
         speaker_regions(t.turns, speaker_id),
         check_single_voice=False,

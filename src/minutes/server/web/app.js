@@ -177,7 +177,8 @@ function voicesCard() {
         try { await api(`/api/voiceprints/${v.id}`, { method: "DELETE" }); li.remove(); toast(t("forgotten", { name: v.name })); } catch (err) { fail(err); }
       } }, t("forget"));
       const li = h("li", { dataset: { id: v.id } }, h("span", { class: "name" }, v.name),
-        h("span", { class: "muted small" }, `${Math.round(v.seconds)} s · ${v.source}`), del);
+        h("span", { class: "muted small" }, `${Math.round(v.seconds)} s · ${v.source}`),
+        v.needs_reenrolment && h("span", { class: "bad small" }, t("reenrol")), del);
       list.append(li);
     }
   }, fail);
