@@ -100,9 +100,10 @@ class Pipeline:
         """Load every engine now (e.g. at server start) instead of on first use."""
         _ = self.vad, self.asr
         if self.options.diarization:
-            _ = self.embedder
-            if self.options.diarize.method == "segmentation":
-                _ = self.segmenter, self.speaker_encoder
+            # CAM++ also makes and matches voiceprints; resemblyzer only serves "windows".
+            _ = self.speaker_encoder
+            segmentation = self.options.diarize.method == "segmentation"
+            _ = self.segmenter if segmentation else self.embedder
 
     def run_file(
         self,
