@@ -56,11 +56,13 @@ def test_an_enrolled_voice_is_named_and_others_are_not(
         ],
         espeak,
     )
-    t = pipeline.with_options(replace(build_options(), voiceprints=(alan,))).run(
+    legacy = vp.Voiceprint("Betty Old", (0.0625,) * 256, 20)  # an earlier model's print
+    t = pipeline.with_options(replace(build_options(), voiceprints=(alan, legacy))).run(
         Audio.from_array(samples)
     )
     names = sorted(s.name for s in t.speakers)
     assert names == ["Alan Chan", "Speaker 2"]
+    assert any("Betty Old" in w and "enrol them again" in w for w in t.metadata["warnings"])
     match = t.metadata["voiceprints"][0]
     assert match["name"] == "Alan Chan"
     assert match["score"] >= vp.DEFAULT_THRESHOLD

@@ -441,6 +441,8 @@ def test_voiceprints_name_speakers_in_new_meetings(client, espeak, tmp_path: Pat
         )
     assert r.status_code == 201, r.text
     vid = r.json()["voiceprint"]["id"]
+    assert r.json()["voiceprint"]["model"] == "campplus-zh-en"
+    assert r.json()["voiceprint"]["needs_reenrolment"] is False
     assert [
         v["name"] for v in client.get("/api/voiceprints", headers=client.bob).json()["voiceprints"]
     ] == ["Alan Chan"]
