@@ -104,6 +104,11 @@ class DiarizeOptions:
         return self.min_speakers, self.max_speakers
 
 
+# CAM++ cosine similarity a speaker must reach to take an enrolled name: about 2 %
+# false accepts (bench/voiceprint_bench.py, docs/benchmarks.md).
+VOICEPRINT_THRESHOLD = 0.55
+
+
 @dataclass(frozen=True, slots=True)
 class PipelineOptions:
     """Everything one transcription run needs."""
@@ -116,7 +121,7 @@ class PipelineOptions:
     glossary: Glossary = field(default_factory=Glossary)
     # Enrolled speakers to recognise by name (minutes.voiceprints.Voiceprint).
     voiceprints: tuple[Any, ...] = ()
-    voiceprint_threshold: float = 0.55  # minutes.voiceprints.DEFAULT_THRESHOLD
+    voiceprint_threshold: float = VOICEPRINT_THRESHOLD
 
     def __post_init__(self) -> None:
         from minutes.language import validate_script

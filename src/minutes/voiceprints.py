@@ -17,23 +17,18 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from minutes.audio import Audio
 from minutes.errors import InputError
+from minutes.options import VOICEPRINT_THRESHOLD as DEFAULT_THRESHOLD
 from minutes.stages.clustering import cluster
-from minutes.stages.embed_campp import FEATURES
+from minutes.stages.embed_campp import FEATURES, CamppEmbedder
 from minutes.types import SpeechRegion, Turn
-
-if TYPE_CHECKING:
-    from minutes.stages.embed_campp import CamppEmbedder
 
 MODEL = "campplus-zh-en"  # the speaker model new prints are made with
 LEGACY_MODEL = "resemblyzer"
-# Cosine similarity a speaker must reach to take an enrolled name (see module doc).
-DEFAULT_THRESHOLD = 0.55
 MIN_ENROL_SECONDS = 4.0
 MAX_SECONDS = 60.0  # per speaker: more adds time, not accuracy
 # The two-voice check embeds short pieces of the clip and clusters them.
