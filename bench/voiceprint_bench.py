@@ -108,7 +108,8 @@ def two_voice_check(embedder: CamppEmbedder) -> dict[str, int]:
 
 
 def main() -> None:
-    embedder = CamppEmbedder(ModelRegistry().campp_path())
+    registry = ModelRegistry()
+    embedder = CamppEmbedder(registry.campp_path(), registry.onnx_dir)
     refs = ami_references()
     prints: list[tuple[str, str, np.ndarray]] = []  # (file, speaker, centroid)
     halves: list[tuple[str, np.ndarray, np.ndarray]] = []  # same session, split in two

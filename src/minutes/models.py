@@ -108,6 +108,11 @@ class ModelRegistry:
     def cache_dir(self) -> Path:
         return self.settings.cache_dir / "models"
 
+    @property
+    def onnx_dir(self) -> Path:
+        """Where PyTorch models exported for ONNX Runtime are kept (stages/onnx_export)."""
+        return self.cache_dir / "onnx"
+
     def whisper_dir(self, name_or_path: str) -> Path:
         """A directory holding a CTranslate2 Whisper model for ``name_or_path``."""
         path = Path(name_or_path).expanduser()

@@ -66,14 +66,18 @@ class Pipeline:
     @property
     def segmenter(self) -> SegmentationModel:
         if self._segmenter is None:
-            self._segmenter = SegmentationModel(self.registry.segmentation_path())
+            self._segmenter = SegmentationModel(
+                self.registry.segmentation_path(), self.registry.onnx_dir
+            )
         return self._segmenter
 
     @property
     def speaker_encoder(self) -> CamppEmbedder:
         """CAM++, the voice encoder that links segmentation chunks."""
         if self._speaker_encoder is None:
-            self._speaker_encoder = CamppEmbedder(self.registry.campp_path())
+            self._speaker_encoder = CamppEmbedder(
+                self.registry.campp_path(), self.registry.onnx_dir
+            )
         return self._speaker_encoder
 
     def with_options(self, options: PipelineOptions) -> Pipeline:

