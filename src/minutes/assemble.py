@@ -19,10 +19,16 @@ MAX_UTTERANCE = 30.0
 
 
 def speaker_for(start: float, end: float, turns: Sequence[Turn], starts: Sequence[float]) -> str:
-    """The speaker whose turns overlap [start, end] most; else the nearest turn's."""
+    """The speaker whose turns overlap [start, end] most; else the nearest turn's.
+
+    A word inside overlapped speech overlaps two speakers' turns equally; it goes to the
+    one whose turn is longer. Whisper writes the voice that carries through the overlap,
+    not a short interjection spoken over it, so the interjection must not take its words.
+    """
     if not turns:
         return "SPEAKER_00"
     overlap: dict[str, float] = defaultdict(float)
+    longest: dict[str, float] = defaultdict(float)
     i = max(0, bisect.bisect_right(starts, end) - 1)
     # The latest turn starting before the word ends always counts (it may be a long
     # monologue); earlier ones only while they could still reach into the word.
@@ -32,9 +38,11 @@ def speaker_for(start: float, end: float, turns: Sequence[Turn], starts: Sequenc
         ov = min(end, t.end) - max(start, t.start)
         if ov > 0:
             overlap[t.speaker] += ov
+            longest[t.speaker] = max(longest[t.speaker], t.end - t.start)
         k -= 1
     if overlap:
-        return max(overlap.items(), key=lambda kv: kv[1])[0]
+        # Overlaps within 10 ms are a tie (both turns cover the whole word).
+        return max(overlap, key=lambda sp: (round(overlap[sp], 2), longest[sp]))
     mid = (start + end) / 2
     nearest = min(
         turns[max(0, i - 1) : i + 2],

@@ -137,3 +137,59 @@ def test_short_and_silent_input(pipeline, espeak) -> None:
     short = Audio.from_array(np.concatenate([np.zeros(4000, np.float32), clip]))
     turns = pipeline._diarize(short, pipeline.vad.detect(short), lambda *a: None)
     assert len({t.speaker for t in turns}) <= 1
+
+
+def test_short_reply_and_interjection(pipeline, espeak) -> None:
+    """A 0.5 s "Yes." between pauses is its own utterance, by the right speaker; a
+    "Yeah, right." spoken over a sentence is a turn of its own in the overlap, and the
+    sentence's words stay with the person saying it."""
+    from minutes.synth import Line, Voice, render_meeting
+
+    a = Voice("en+m3", rate=150, pitch=30)
+    b = Voice("en+f4", rate=160, pitch=90)
+    lines = [
+        Line("A", a, "en", "The bus routes in the eastern district will change from next month."),
+        Line("B", b, "en", "Yes.", pause=0.4),
+        Line(
+            "A",
+            a,
+            "en",
+            "We also need more drivers for the night services, because demand has grown "
+            "a lot this year.",
+            pause=0.4,
+        ),
+        Line("B", b, "en", "Yeah, right.", overlap=1.6),
+        Line("A", a, "en", "So I propose that the office hires ten more drivers.", pause=0.4),
+        Line(
+            "B",
+            b,
+            "en",
+            "Okay, I agree with that plan, and I will tell the finance team.",
+            pause=0.5,
+        ),
+    ]
+    samples, ref = render_meeting(lines, espeak)
+    t = pipeline.run(Audio.from_array(samples))
+
+    def said(words: str) -> list:
+        return [u for u in t.utterances if words in u.text.lower()]
+
+    (opening,) = said("eastern district")
+    (closing,) = said("agree with")
+    speaker_a, speaker_b = opening.speaker, closing.speaker
+    assert speaker_a != speaker_b
+    (reply,) = said("yes")
+    assert reply.speaker == speaker_b
+    assert reply.text.lower().strip(" .") == "yes"
+    assert reply.start >= ref[0].end - 0.2
+    assert reply.end <= ref[2].start + 0.2
+
+    over = ref[3]  # B's interjection, inside A's sentence
+    assert over.start < ref[2].end
+    assert any(
+        turn.speaker == speaker_b and _overlap(turn, over) > 0.5 * (over.end - over.start)
+        for turn in t.turns
+    )
+    sentence = [w for u in t.utterances for w in u.words if ref[2].start <= w.start < ref[2].end]
+    assert sentence
+    assert {w.speaker for w in sentence} == {speaker_a}

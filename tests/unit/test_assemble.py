@@ -29,6 +29,23 @@ def test_word_outside_every_turn_gets_the_nearest_speaker() -> None:
     assert utterances(assign_speakers([s], turns))[0].speaker == "SPEAKER_01"
 
 
+def test_interjection_spoken_over_a_turn_does_not_take_its_words() -> None:
+    # B says "yeah" over the end of A's sentence; Whisper wrote A's words there.
+    s = seg(
+        [(" grown", 11.5, 11.85), (" a", 11.9, 12.0), (" lot", 12.0, 12.3), (" this", 12.3, 12.5)]
+    )
+    turns = [Turn(7.2, 19.0, "SPEAKER_00"), Turn(11.87, 13.02, "SPEAKER_01")]
+    utts = utterances(assign_speakers([s], turns))
+    assert [(u.speaker, u.text) for u in utts] == [("SPEAKER_00", "grown a lot this")]
+
+
+def test_a_word_mostly_in_the_next_turn_goes_to_its_speaker() -> None:
+    # Partial overlap: the larger share still decides, whatever the turns' lengths.
+    s = seg([(" Right.", 12.8, 13.3)])
+    turns = [Turn(0.0, 12.9, "SPEAKER_00"), Turn(12.85, 13.4, "SPEAKER_01")]
+    assert utterances(assign_speakers([s], turns))[0].speaker == "SPEAKER_01"
+
+
 def test_long_pause_splits_an_utterance() -> None:
     s1 = seg([(" One.", 0.0, 0.5)])
     s2 = seg([(" Two.", 4.0, 4.5)])
