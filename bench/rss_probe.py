@@ -11,6 +11,24 @@ import json
 import resource
 import sys
 import time
+from pathlib import Path
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak resident memory.
+
+    Linux carries ``ru_maxrss`` across exec, so a probe started by a parent that holds a
+    3-hour recording in memory would report the parent's size; ``VmHWM`` belongs to the
+    new program alone.
+    """
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -48,7 +66,7 @@ def main() -> None:
             pass
         duration = info.duration
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     print(
         json.dumps(
             {
