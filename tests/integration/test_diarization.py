@@ -193,3 +193,29 @@ def test_short_reply_and_interjection(pipeline, espeak) -> None:
     sentence = [w for u in t.utterances for w in u.words if ref[2].start <= w.start < ref[2].end]
     assert sentence
     assert {w.speaker for w in sentence} == {speaker_a}
+
+
+def test_a_meeting_that_is_all_overlap(pipeline, espeak) -> None:
+    """Two people talking at once from start to end: no one is ever heard alone, so the
+    diarizer falls back to embedding the mixed speech; all of it still gets a speaker."""
+    from minutes.synth import Voice
+
+    a = espeak.speak(
+        "We need to decide on the new bus routes before the end of the month.",
+        Voice("en+m3", rate=150, pitch=30),
+    )
+    b = espeak.speak(
+        "The traffic study is not finished yet, so the decision has to wait.",
+        Voice("en+f4", rate=150, pitch=90),
+    )
+    n = min(len(a), len(b))
+    audio = Audio.from_array(0.5 * (a[:n] + b[:n]))
+    regions = pipeline.vad.detect(audio)
+    assert regions
+    turns = pipeline._diarize(audio, regions, lambda *a: None)
+    assert 1 <= len({t.speaker for t in turns}) <= 2
+    speech = sum(r.end - r.start for r in regions)
+    covered = sum(
+        max(0.0, min(r.end, t.end) - max(r.start, t.start)) for r in regions for t in turns
+    )
+    assert covered >= 0.9 * speech

@@ -103,3 +103,16 @@ def test_only_chunks_holding_speech_are_segmented() -> None:
     assert _chunks_with_speech(starts, []).tolist() == []
     # A region ending exactly where a chunk starts does not touch it.
     assert _chunks_with_speech(starts, [SpeechRegion(0.0, 5.0)]).tolist() == [0]
+
+
+def test_only_local_speakers_heard_alone_are_embedded() -> None:
+    from minutes.stages.diarize_segmentation import _alone_frames
+
+    act = np.zeros((FRAMES, 3), np.uint8)
+    act[:40, 0] = 1  # alone 0–4 s, then under speaker 1
+    act[30:60, 1] = 1  # only ever heard over speaker 0 or 2
+    act[40:90, 2] = 1  # alone 6–9 s
+    masks = _alone_frames(act, min_alone=3)
+    assert sorted(masks) == [0, 2]
+    assert int(masks[0].sum()) == 30  # frames 0–29: the overlap is left out
+    assert int(masks[2].sum()) == 30  # frames 60–89

@@ -5,7 +5,7 @@ The approach of pyannote's speaker-diarization pipelines, on our own stages:
 1. segmentation-3.0 says, per 10-second chunk (one-second step), which of up to three
    local speakers talk in every ~17 ms frame, two at once where voices overlap;
 2. each local speaker of every ``embed_every``-th chunk gets one CAM++ embedding from the
-   frames where it talks alone;
+   frames where it talks alone (one never heard alone is left to step 4);
 3. those embeddings are clustered (the count estimated, or the user's bounds honoured);
    within a chunk, local speakers go to distinct clusters (Hungarian assignment);
 4. chunks without embeddings are linked by agreeing with the frames already placed;
@@ -33,7 +33,7 @@ from minutes.stages.segment_pyannote import LocalSegmentation, SegmentationModel
 from minutes.types import SpeechRegion, Turn
 
 THRESHOLD = 0.35  # cosine distance at which CAM++ clusters stop merging (docs/benchmarks.md)
-MIN_ALONE = 0.3  # seconds a local speaker must talk alone for its embedding to use only that
+MIN_ALONE = 0.3  # seconds a local speaker must talk alone to be embedded (see _local_embeddings)
 MIN_TURN = 0.1  # seconds; shorter runs of frames are dropped
 # A turn this short that abuts another speaker's turn is boundary jitter between chunks,
 # not a reply: it joins the neighbour (a real backchannel is set off by a pause or
@@ -84,34 +84,66 @@ class SegmentationDiarizer:
         keys: Sequence[int],
         progress: Progress,
     ) -> tuple[np.ndarray, list[tuple[int, int]]]:
-        """One embedding per (chunk, local speaker) heard in the key chunks."""
-        centres = seg.frames.centres(seg.active.shape[1])
+        """One embedding per (chunk, local speaker) heard talking alone in the key chunks.
+
+        A local speaker heard only over someone else gives an embedding of two voices,
+        which sits far from both and would be clustered as a speaker of its own; it is
+        linked by agreement instead (``_link``). Only when no one in the recording is ever
+        heard alone are such mixed stretches embedded, so there is still a voice to go by.
+        """
         min_alone = int(MIN_ALONE / seg.frames.step)
         vectors: list[np.ndarray] = []
         owners: list[tuple[int, int]] = []
+        mixed: list[int] = []  # key chunks with a local speaker never heard alone
         for i, c in enumerate(keys):
             progress("embed", 0.5 + 0.5 * i / max(len(keys), 1), 1.0)
             act = seg.active[c]
             if not act.any():
                 continue
-            start = float(seg.starts[c])
-            feats = self.embedder.features(audio.slice(start, start + seg.chunk_seconds))
-            # The segmentation frame each filterbank frame falls in.
-            where = np.searchsorted(centres, self.embedder.frame_centres(len(feats)))
-            where = np.clip(where, 0, len(centres) - 1)
-            alone = act.sum(axis=1) == 1
-            for k in range(act.shape[1]):
-                mask = (act[:, k] == 1) & alone
-                if mask.sum() < min_alone:
-                    mask = act[:, k] == 1
-                v = self.embedder.embed(feats[mask[where]])
-                if v is not None:
-                    vectors.append(v)
-                    owners.append((c, k))
+            masks = _alone_frames(act, min_alone)
+            if len(masks) < int(act.any(axis=0).sum()):
+                mixed.append(c)
+            self._embed_chunk(audio, seg, c, masks, vectors, owners)
+        if not vectors:
+            for c in mixed:
+                act = seg.active[c]
+                masks = {k: act[:, k] == 1 for k in range(act.shape[1]) if act[:, k].any()}
+                self._embed_chunk(audio, seg, c, masks, vectors, owners)
         progress("embed", 1.0, 1.0)
         if not vectors:
             return np.zeros((0, self.embedder.dimension), np.float32), []
         return np.stack(vectors), owners
+
+    def _embed_chunk(
+        self,
+        audio: Audio,
+        seg: LocalSegmentation,
+        c: int,
+        masks: dict[int, np.ndarray],
+        vectors: list[np.ndarray],
+        owners: list[tuple[int, int]],
+    ) -> None:
+        """Embed the frames ``masks`` picks for each local speaker of chunk ``c``."""
+        if not masks:
+            return
+        start = float(seg.starts[c])
+        feats = self.embedder.features(audio.slice(start, start + seg.chunk_seconds))
+        # The segmentation frame each filterbank frame falls in.
+        centres = seg.frames.centres(seg.active.shape[1])
+        where = np.searchsorted(centres, self.embedder.frame_centres(len(feats)))
+        where = np.clip(where, 0, len(centres) - 1)
+        for k, mask in masks.items():
+            v = self.embedder.embed(feats[mask[where]])
+            if v is not None:
+                vectors.append(v)
+                owners.append((c, k))
+
+
+def _alone_frames(act: np.ndarray, min_alone: int) -> dict[int, np.ndarray]:
+    """For each local speaker heard alone for ``min_alone`` frames or more, those frames."""
+    alone = act.sum(axis=1) == 1
+    masks = {k: (act[:, k] == 1) & alone for k in range(act.shape[1])}
+    return {k: m for k, m in masks.items() if m.sum() >= min_alone}
 
 
 def _key_chunks(n: int, every: int) -> list[int]:
