@@ -155,15 +155,24 @@ def _write_minutes(
         result = summarize(transcript, options)
     for w in result.warnings:
         err.print(f"[yellow]Note:[/] {w}")
-    out.print(
-        f"[bold]{result.title}[/]: {len(result.summary)} summary points, "
-        f"{len(result.decisions)} decisions, {len(result.action_items)} action items"
+    counts = ", ".join(
+        _count(len(items), noun)
+        for items, noun in (
+            (result.summary, "summary point"),
+            (result.decisions, "decision"),
+            (result.action_items, "action item"),
+        )
     )
+    out.print(f"[bold]{result.title}[/]: {counts}")
     for a in result.action_items:
         who = f" — {a.owner}" if a.owner else ""
         due = f" (due {a.due})" if a.due else ""
         out.print(f"  • {a.text}{who}{due}")
     return write(result, out_dir, stem, MINUTES_FORMATS)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _summary(transcript: Transcript) -> None:
@@ -283,6 +292,14 @@ def demo(
             f"Generated a {len(samples) / 16000:.0f}-second meeting with "
             f"{len({r.speaker for r in ref})} speakers: {source}"
         )
+        # Set expectations: the transcript below is only as good as what it hears.
+        err.print(
+            "[dim]The voices are espeak-ng's synthetic ones. Whisper base mishears them, "
+            "and espeak's Cantonese most of all (it comes out as nonsense); real "
+            "recordings fare far better (docs/benchmarks.md). What was said:[/]"
+        )
+        for line in DEMO_SCRIPT:
+            err.print(f"[dim]  {line.speaker}: {line.text}[/]")
     _run(
         source,
         language="auto",

@@ -156,3 +156,18 @@ def test_three_hour_recording(tmp_path: Path, model_cache: Path, espeak) -> None
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_demo_runs_end_to_end(tmp_path: Path, model_cache: Path) -> None:
+    """The README's first command: a generated meeting, transcribed, with its minutes."""
+    out = tmp_path / "demo"
+    r = run_cli("demo", "--out", str(out), cache=model_cache)
+    assert r.returncode == 0, r.stderr
+    assert "What was said:" in r.stderr  # the script, to compare the transcript with
+    data = json.loads((out / "demo-meeting.json").read_text(encoding="utf-8"))
+    assert len(data["speakers"]) == 3
+    text = " ".join(s["text"] for s in data["segments"]).lower()
+    assert "engineers" in text
+    assert {s["language"] for s in data["segments"]} >= {"en", "zh"}
+    assert (out / "demo-meeting.minutes.md").is_file()
+    assert "action item" in r.stdout
