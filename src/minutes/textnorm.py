@@ -7,6 +7,7 @@ to the utterance text, so word timings stay valid after the text is tidied.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -23,6 +24,15 @@ _CJK_PUNCT = frozenset("，。？！：；、「」『』（）《》〈〉…�
 # A phrase repeated more than this many times in a row is a decoding loop.
 MAX_REPEATS = 2
 
+# Whisper now and then writes full-width letters and digits ("好４") or the small-form
+# variants of punctuation ("﹑", "﹔"): their ordinary forms, which the rules below then
+# make full- or half-width by context.
+_NARROW = {
+    cp: unicodedata.normalize("NFKC", chr(cp))
+    for cp in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+} | {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFE50, 0xFE6C)}
+_REPEATED_PUNCT = re.compile(r"([，。、？！：；])\1+")
+
 
 def _last_char(text: str) -> str:
     stripped = text.rstrip()
@@ -36,11 +46,12 @@ def _first_char(text: str) -> str:
 
 def layout(words: Sequence[Word]) -> tuple[Word, ...]:
     """Full-width punctuation after Chinese, half-width after English, and one space
-    between Chinese and Latin runs ("我哋要 review 一下")."""
+    between Chinese and Latin runs ("我哋要 review 一下"); full-width letters and digits
+    narrowed, and a punctuation mark doubled by the decoder ("、、") written once."""
     out: list[Word] = []
     prev_char = ""
     for w in words:
-        text = w.text
+        text = w.text.translate(_NARROW)
         first = _first_char(text)
         # One space at a CJK/Latin boundary; none between two CJK characters.
         if prev_char and first:
@@ -53,7 +64,11 @@ def layout(words: Sequence[Word]) -> tuple[Word, ...]:
                 text = " " + text.lstrip()
             elif _CJK.match(prev_char) and _CJK.match(first):
                 text = text.lstrip()
-        text = _punctuate(text, prev_char)
+        text = _REPEATED_PUNCT.sub(r"\1", _punctuate(text, prev_char))
+        if prev_char in _CJK_PUNCT and text.lstrip().startswith(prev_char):
+            text = text.lstrip()[1:]
+            if not text:
+                continue  # a word that only repeated the mark before it
         out.append(replace(w, text=text) if text != w.text else w)
         prev_char = _last_char(text) or prev_char
     return tuple(out)

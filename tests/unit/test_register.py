@@ -67,6 +67,11 @@ def test_a_prompt_echo_is_not_cantonese() -> None:
     echo = Segment(3.0, 3.4, "我哋。", "zh")
     real = Segment(0.0, 3.0, "甚至出現交易幾乎停滯的情況。", "zh")
     assert without_echo([real, echo], PROMPTS["yue"]) == (real,)
+    looping = Segment(3.0, 6.0, "我哋開始啦。我哋開始啦。我哋開", "zh")
+    assert without_echo([real, looping], PROMPTS["yue"]) == (real,)
+    # Sharing words with the prompt is not echoing it.
+    shares = Segment(6.0, 8.0, "好，我哋開會先。", "zh")
+    assert without_echo([shares], PROMPTS["yue"]) == (shares,)
 
 
 def test_the_register_that_loops_loses_and_a_broken_choice_is_read_again() -> None:

@@ -49,3 +49,15 @@ def test_ordinary_repetition_stays() -> None:
 def test_no_space_after_full_width_punctuation() -> None:
     out = layout(words("如果", "建成,", " 單東", "就會", "。", " OK"))
     assert joined(out) == "如果建成，單東就會。OK"
+
+
+def test_full_width_letters_digits_and_small_forms_are_narrowed() -> None:
+    out = layout(words("好", "４", "點", "開會", "﹐", " Ｑ３", " report"))
+    assert joined(out) == "好 4 點開會，Q3 report"
+    assert joined(layout(words("喔", "﹑", "好"))) == "喔、好"
+
+
+def test_a_doubled_mark_is_written_once() -> None:
+    out = layout(words("喔", "﹑", "﹑", "喔", "，，", "好"))
+    assert joined(out) == "喔、喔，好"
+    assert len(out) == 5  # the word that only repeated "、" is gone

@@ -90,7 +90,27 @@ def _bare(text: str) -> str:
 def without_echo(segments: Sequence[Segment], prompt: str) -> tuple[Segment, ...]:
     """Segments that are more than a repetition of the prompt's own words."""
     source = _bare(prompt)
-    return tuple(s for s in segments if not (b := _bare(s.text)) or b not in source)
+    return tuple(s for s in segments if not _echoes(_bare(s.text), source))
+
+
+def _echoes(text: str, source: str) -> bool:
+    """``text`` is made of pieces of ``source`` only: a piece of the prompt, or the
+    prompt looping ("我哋開始啦。我哋開始啦。我哋開").
+
+    Pieces are matched longest first and must be two characters or more, so a sentence
+    that merely shares a word or two with the prompt is kept.
+    """
+    if not text or text in source:
+        return True
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j <= len(text) and text[i:j] in source:
+            j += 1
+        if j - 1 - i < 2:
+            return False
+        i = j - 1
+    return True
 
 
 def prompt_for(register: str, user_prompt: str | None) -> str:
