@@ -31,7 +31,9 @@ _NARROW = {
     cp: unicodedata.normalize("NFKC", chr(cp))
     for cp in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
 } | {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFE50, 0xFE6C)}
-_REPEATED_PUNCT = re.compile(r"([，。、？！：；])\1+")
+# Marks never doubled in good text (unlike "……" and "——").
+_SINGLE_MARKS = "，。、？！：；"
+_REPEATED_PUNCT = re.compile(f"([{_SINGLE_MARKS}])\\1+")
 
 
 def _last_char(text: str) -> str:
@@ -65,7 +67,7 @@ def layout(words: Sequence[Word]) -> tuple[Word, ...]:
             elif _CJK.match(prev_char) and _CJK.match(first):
                 text = text.lstrip()
         text = _REPEATED_PUNCT.sub(r"\1", _punctuate(text, prev_char))
-        if prev_char in _CJK_PUNCT and text.lstrip().startswith(prev_char):
+        if prev_char and prev_char in _SINGLE_MARKS and text.lstrip().startswith(prev_char):
             text = text.lstrip()[1:]
             if not text:
                 continue  # a word that only repeated the mark before it

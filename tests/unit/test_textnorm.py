@@ -61,3 +61,7 @@ def test_a_doubled_mark_is_written_once() -> None:
     out = layout(words("喔", "﹑", "﹑", "喔", "，，", "好"))
     assert joined(out) == "喔、喔，好"
     assert len(out) == 5  # the word that only repeated "、" is gone
+
+
+def test_ellipsis_and_dash_stay_doubled() -> None:
+    assert joined(layout(words("我諗", "…", "…", "都得", "——", "好"))) == "我諗……都得——好"
