@@ -27,6 +27,9 @@ class AsrItem:
     reference: str
     duration: float
     weak: bool  # reference is a model output or automatic label
+    # The dataset marks some clips as holding several speakers (WenetSpeech-Yue's
+    # "speaker=multispk"); such a clip cannot stand for one voice.
+    one_voice: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ def asr_items() -> list[AsrItem]:
                 ref,
                 float(row["duration_s"] or 0),
                 weak,
+                one_voice="speaker=multispk" not in row["notes"],
             )
         )
     return items

@@ -44,9 +44,11 @@ OVERLAP_TURNS = 0.35  # share of turns that start before the previous one ends
 
 
 def speakers() -> dict[str, np.ndarray]:
-    """One clip (the longest) per distinct speaker."""
+    """One clip (the longest) per distinct speaker, from clips of one voice only."""
     best: dict[str, tuple[float, Any]] = {}
     for item in asr_items():
+        if not item.one_voice:
+            continue
         s = speaker_of(item)
         if item.duration > best.get(s, (0.0, None))[0]:
             best[s] = (item.duration, item)

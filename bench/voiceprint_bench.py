@@ -62,6 +62,8 @@ def clip_scores(embedder: CamppEmbedder) -> tuple[list[float], list[float]]:
     """Genuine (halves of one clip, or two clips of one voice) and impostor scores."""
     halves: list[tuple[str, str, np.ndarray]] = []
     for item in asr_items():
+        if not item.one_voice:
+            continue
         audio = decode(item.path)
         mid = audio.duration / 2
         for part in (SpeechRegion(0.0, mid), SpeechRegion(mid, audio.duration)):
@@ -79,6 +81,8 @@ def two_voice_check(embedder: CamppEmbedder) -> dict[str, int]:
     vad = SileroVad(ModelRegistry().vad_path())
     voices: dict[str, np.ndarray] = {}
     for item in asr_items():
+        if not item.one_voice:
+            continue
         x = np.asarray(decode(item.path).samples, np.float32)
         if len(x) > len(voices.get(speaker_of(item), ())):
             voices[speaker_of(item)] = x
