@@ -11,7 +11,8 @@ chunk when its prompt sets a register:
   speech fits the Cantonese reading better (higher mean log-probability), Mandarin
   speech the Mandarin one.
 
-Both readings are greedy (one pass each, no temperature ladder). The chosen one is read
+Both readings are one pass each at temperature 0 (beam search, no sampling ladder).
+The chosen one is read
 again with the ladder only when it looks broken (the same test faster-whisper uses to
 fall back), so a chunk costs two decodes, not fourteen.
 
