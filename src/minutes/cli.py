@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from minutes.errors import MinutesError
@@ -123,13 +124,13 @@ def _run(
     with StageBars(err) as bars:
         transcript = pipeline.run_file(meeting, progress=bars)
     for w in transcript.metadata.get("warnings", []):
-        err.print(f"[yellow]Note:[/] {w}")
+        err.print(f"[yellow]Note:[/] {escape(w)}")
     paths = write_all(transcript, out_dir, Path(meeting).stem, fmts)
     _summary(transcript)
     if minutes is not None:
         paths += _write_minutes(transcript, minutes, out_dir, Path(meeting).stem)
     for p in paths:
-        err.print(f"[green]Wrote[/] {p}")
+        err.print(f"[green]Wrote[/] {escape(str(p))}")
     return paths
 
 
@@ -154,7 +155,7 @@ def _write_minutes(
     with err.status(f"Writing minutes ({options.backend})…"):
         result = summarize(transcript, options)
     for w in result.warnings:
-        err.print(f"[yellow]Note:[/] {w}")
+        err.print(f"[yellow]Note:[/] {escape(w)}")
     counts = ", ".join(
         _count(len(items), noun)
         for items, noun in (
@@ -163,11 +164,13 @@ def _write_minutes(
             (result.action_items, "action item"),
         )
     )
-    out.print(f"[bold]{result.title}[/]: {counts}")
+    # Titles and items quote what was said: never read them as Rich markup.
+    out.print(f"[bold]{escape(result.title)}[/]: {counts}")
     for a in result.action_items:
         who = f" — {a.owner}" if a.owner else ""
         due = f" (due {a.due})" if a.due else ""
-        out.print(f"  • {a.text}{who}{due}")
+        unclear = " [dim](unclear audio)[/]" if any(e.unclear for e in a.evidence) else ""
+        out.print(f"  • {escape(a.text + who + due)}{unclear}")
     return write(result, out_dir, stem, MINUTES_FORMATS)
 
 
@@ -184,7 +187,9 @@ def _summary(transcript: Transcript) -> None:
     table.add_column("lang", style="cyan")
     table.add_column("text")
     for u in transcript.utterances[:40]:
-        table.add_row(clock(u.start), transcript.speaker_name(u.speaker), u.language, u.text)
+        table.add_row(
+            clock(u.start), escape(transcript.speaker_name(u.speaker)), u.language, escape(u.text)
+        )
     if len(transcript.utterances) > 40:
         table.add_row("…", "", "", f"{len(transcript.utterances) - 40} more utterances")
     out.print(table)
@@ -266,7 +271,7 @@ def summarize(
     prepare_output_dir(out_dir)
     stem = transcript_json.name.removesuffix(".json")
     for p in _write_minutes(transcript, options, out_dir, stem):
-        err.print(f"[green]Wrote[/] {p}")
+        err.print(f"[green]Wrote[/] {escape(str(p))}")
 
 
 @app.command()
@@ -290,7 +295,7 @@ def demo(
         write_wav(source, samples)
         err.print(
             f"Generated a {len(samples) / 16000:.0f}-second meeting with "
-            f"{len({r.speaker for r in ref})} speakers: {source}"
+            f"{len({r.speaker for r in ref})} speakers: {escape(source)}"
         )
         # Set expectations: the transcript below is only as good as what it hears.
         err.print(
@@ -325,7 +330,7 @@ def models() -> None:
         table.add_column(col)
     for name, kind, status, where in ModelRegistry().available():
         desc = EMBEDDED[name].description if name in EMBEDDED else "local directory"
-        table.add_row(name, kind, status, where, desc)
+        table.add_row(name, kind, status, escape(where), desc)
     out.print(table)
     out.print(
         "Any local CTranslate2 Whisper directory also works: --model /path/to/model. "
@@ -354,7 +359,10 @@ def voiceprint_add(
     with err.status("Listening to the clip…"):
         new = vp.enrol(name, pipeline.speaker_encoder, audio, pipeline.vad.detect(audio))
     path = vp.save_store([*prints, new])
-    out.print(f"Enrolled [bold]{new.name}[/] from {new.seconds:.0f} s of speech ({path}).")
+    out.print(
+        f"Enrolled [bold]{escape(new.name)}[/] from {new.seconds:.0f} s of speech "
+        f"({escape(str(path))})."
+    )
 
 
 @voiceprint_app.command("list")
@@ -367,7 +375,7 @@ def voiceprint_list() -> None:
         out.print("No voices enrolled. Add one with `minutes voiceprint add NAME CLIP`.")
     for p in prints:
         stale = "" if p.usable else "  [yellow]made by an earlier model: enrol again[/]"
-        out.print(f"{p.name}  ({p.seconds:.0f} s of speech){stale}")
+        out.print(f"{escape(p.name)}  ({p.seconds:.0f} s of speech){stale}")
 
 
 @voiceprint_app.command("remove")
@@ -381,7 +389,7 @@ def voiceprint_remove(name: Annotated[str, typer.Argument(help="Who to forget")]
     if len(keep) == len(prints):
         raise OptionsError(f"No enrolled voice named {name!r}; see `minutes voiceprint list`.")
     vp.save_store(keep)
-    out.print(f"Removed {name}.")
+    out.print(f"Removed {escape(name)}.")
 
 
 app.add_typer(voiceprint_app, name="voiceprint")
@@ -403,7 +411,7 @@ def main() -> None:
     try:
         app()
     except MinutesError as e:
-        err.print(f"[red]Error:[/] {e}")
+        err.print(f"[red]Error:[/] {escape(str(e))}")
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         err.print("Interrupted; nothing was written.")

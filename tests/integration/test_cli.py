@@ -88,6 +88,11 @@ def test_language_and_speaker_options(
         (lambda d: d, ["directory"]),
         (lambda d: _write(d / "notes.m4a", b"not audio at all " * 100), ["not a recording"]),
         (lambda d: _write(d / "empty.wav", b""), ["empty"]),
+        # Brackets in a name are text, not the console's markup ("[/]" used to crash it).
+        (
+            lambda d: _write(d / "[red]x[" / "]y.wav", b"RIFF"),
+            ["[red]x[/]y.wav", "not a recording"],
+        ),
     ],
 )
 def test_bad_input_is_one_clear_sentence(
@@ -154,6 +159,7 @@ def test_three_hour_recording(tmp_path: Path, model_cache: Path, espeak) -> None
 
 
 def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
 

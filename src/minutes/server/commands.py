@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from minutes.server.config import ServerSettings
@@ -63,7 +64,8 @@ def serve(
         preload_models=preload or None,
     )
     out.print(
-        f"minutes server: data in [bold]{settings.data_dir}[/], database {_redact(settings.url)}"
+        f"minutes server: data in [bold]{escape(str(settings.data_dir))}[/], "
+        f"database {escape(_redact(settings.url))}"
     )
     out.print(
         f"API docs at http://{host}:{port}/docs  (create a user first: "
@@ -112,7 +114,7 @@ def create_user(
         account = accounts.create_user(s, username, password, is_admin=admin)
     db.dispose()
     role = "administrator" if account.is_admin else "user"
-    out.print(f"Created {role} [bold]{account.username}[/].")
+    out.print(f"Created {role} [bold]{escape(account.username)}[/].")
 
 
 @admin_app.command("create-token")
