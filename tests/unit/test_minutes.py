@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -224,3 +225,34 @@ def test_a_commitment_worded_like_a_request_is_still_a_commitment() -> None:
     )
     (item,) = m.action_items
     assert (item.owner, item.due) == ("Speaker 2", "by Monday")
+
+
+def _unsure(t, ids: set[str], confidence: float = 0.4):
+    utts = tuple(
+        dataclasses.replace(u, confidence=confidence) if u.id in ids else u for u in t.utterances
+    )
+    return dataclasses.replace(t, utterances=utts)
+
+
+def test_a_misheard_line_is_marked_and_not_made_the_title() -> None:
+    lines = [
+        ("A", "Good morning everyone, welcome."),
+        ("B", "Sonsan the budget meeting budget plan for the meeting you cannot hold."),
+        ("C", "The budget plan for the new year needs one more review."),
+        ("A", "We should keep the meeting short today."),
+        ("B", "Momentay I will sync the budget with the young son tomorrow."),
+    ]
+    clear = summarize(transcript(lines))
+    m = summarize(_unsure(transcript(lines), {"u0002", "u0005"}))
+    # Heard clearly, the word salad would be the most central line; unsure, it is not.
+    assert clear.title.startswith("Sonsan")
+    assert m.title.startswith("The budget plan")
+    (action,) = m.action_items
+    assert action.evidence[0].unclear
+    assert "(unclear audio)" in to_markdown(m)
+    assert any("unsure" in w for w in m.warnings)
+    # The same lines heard clearly carry no mark and no note.
+    assert "unclear" not in to_markdown(clear)
+    assert not any("unsure" in w for w in clear.warnings)
+    again = json.loads(json.dumps(m.to_dict()))
+    assert again["action_items"][0]["evidence"][0]["confidence"] == 0.4

@@ -45,6 +45,7 @@ class EvidenceIndex:
                     end=u.end,
                     speaker=self.transcript.speaker_name(u.speaker),
                     quote=u.text,
+                    confidence=u.confidence,
                 )
             )
         return tuple(sorted(out, key=lambda e: e.start))

@@ -324,7 +324,8 @@ def _vectors(texts: Sequence[str]) -> Any:
 
 
 def summary_points(sents: Sequence[Sentence], limit: int | None = None) -> list[Found]:
-    """The most central, mutually different sentences, in meeting order (MMR)."""
+    """The most central, mutually different sentences, in meeting order (MMR), each
+    weighted by how sure the recogniser was of it."""
     candidates = [s for s in sents if not is_backchannel(s.text) and _size(s.text) >= 5]
     if not candidates:
         return []
@@ -335,7 +336,10 @@ def summary_points(sents: Sequence[Sentence], limit: int | None = None) -> list[
     else:
         x = _vectors([s.text for s in candidates])  # rows already unit length
         centroid = np.asarray(x.mean(axis=0)).ravel()
-        relevance = np.asarray(x @ centroid).ravel()
+        # A line the recogniser was unsure of (mean word probability) is more likely
+        # misheard: it may still be chosen, but a clear line of the same weight wins.
+        sure = np.clip([s.utterance.confidence for s in candidates], 0.2, 1.0)
+        relevance = np.asarray(x @ centroid).ravel() * sure
         chosen = []
         while len(chosen) < k:
             redundancy = (

@@ -26,6 +26,7 @@ HEADINGS = {
         "none": "None recorded.",
         "notes": "Notes",
         "open": "open",
+        "unclear": "unclear audio",
     },
     "zh": {
         "minutes": "會議紀錄",
@@ -42,6 +43,7 @@ HEADINGS = {
         "none": "沒有記錄。",
         "notes": "備註",
         "open": "待辦",
+        "unclear": "錄音不清",
     },
 }
 
@@ -50,9 +52,13 @@ def _h(language: str) -> dict[str, str]:
     return HEADINGS["en" if language == "en" else "zh"]
 
 
-def cite(evidence: Sequence[Evidence]) -> str:
-    """``[00:12 Speaker 1; 00:30 Speaker 2]``: where in the recording to check."""
-    return "; ".join(f"{clock(e.start)} {e.speaker}" for e in evidence)
+def cite(evidence: Sequence[Evidence], language: str = "en") -> str:
+    """``[00:12 Speaker 1; 00:30 Speaker 2]``: where in the recording to check; a moment
+    the recogniser was unsure of says so."""
+    unclear = _h(language)["unclear"]
+    return "; ".join(
+        f"{clock(e.start)} {e.speaker}" + (f" ({unclear})" if e.unclear else "") for e in evidence
+    )
 
 
 def _md(text: str) -> str:
@@ -61,17 +67,21 @@ def _md(text: str) -> str:
 
 def to_markdown(m: Minutes) -> str:
     h = _h(m.language)
+
+    def ref(evidence: Sequence[Evidence]) -> str:
+        return _md(cite(evidence, m.language))
+
     out = [f"# {_md(m.title)}", "", f"*{h['minutes']} · {m.language} · {m.backend}*", ""]
     out += [f"## {h['attendees']}", ""]
     out += [
         f"- {_md(a.name)} — {clock(a.talk_time)} ({round(a.share * 100)}%)" for a in m.attendees
     ] or [h["none"]]
     out += ["", f"## {h['summary']}", ""]
-    out += [f"- {_md(i.text)} \\[{cite(i.evidence)}\\]" for i in m.summary] or [h["none"]]
+    out += [f"- {_md(i.text)} \\[{ref(i.evidence)}\\]" for i in m.summary] or [h["none"]]
     out += ["", f"## {h['topics']}", ""]
     out += [f"- {clock(t.start)}–{clock(t.end)} {_md(t.title)}" for t in m.topics] or [h["none"]]
     out += ["", f"## {h['decisions']}", ""]
-    out += [f"{n}. {_md(i.text)} \\[{cite(i.evidence)}\\]" for n, i in enumerate(m.decisions, 1)]
+    out += [f"{n}. {_md(i.text)} \\[{ref(i.evidence)}\\]" for n, i in enumerate(m.decisions, 1)]
     if not m.decisions:
         out.append(h["none"])
     out += ["", f"## {h['actions']}", ""]
@@ -84,7 +94,7 @@ def to_markdown(m: Minutes) -> str:
             status = h["open"] if a.status == "open" else a.status
             out.append(
                 f"| {n} | {_md(a.text)} | {_md(a.owner or '–')} | {_md(a.due or '–')} | "
-                f"{status} | {cite(a.evidence)} |"
+                f"{status} | {ref(a.evidence)} |"
             )
     else:
         out.append(h["none"])
@@ -108,13 +118,13 @@ def to_docx(m: Minutes) -> bytes:
         )
     doc.add_heading(h["summary"], level=1)
     for i in m.summary:
-        doc.add_paragraph(f"{i.text} [{cite(i.evidence)}]", style="List Bullet")
+        doc.add_paragraph(f"{i.text} [{cite(i.evidence, m.language)}]", style="List Bullet")
     doc.add_heading(h["topics"], level=1)
     for t in m.topics:
         doc.add_paragraph(f"{clock(t.start)}–{clock(t.end)} {t.title}", style="List Bullet")
     doc.add_heading(h["decisions"], level=1)
     for i in m.decisions:
-        doc.add_paragraph(f"{i.text} [{cite(i.evidence)}]", style="List Number")
+        doc.add_paragraph(f"{i.text} [{cite(i.evidence, m.language)}]", style="List Number")
     if not m.decisions:
         doc.add_paragraph(h["none"])
     doc.add_heading(h["actions"], level=1)
@@ -135,7 +145,7 @@ def to_docx(m: Minutes) -> bytes:
                 action.owner or "–",
                 action.due or "–",
                 status,
-                cite(action.evidence),
+                cite(action.evidence, m.language),
             )
             for cell, value in zip(cells, values, strict=True):
                 cell.text = value

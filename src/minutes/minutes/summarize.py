@@ -87,7 +87,23 @@ def summarize(
 
         minutes = llm.summarize_with_llm(transcript, options, language, progress)
     seconds = round(time.perf_counter() - t0, 3)
-    return replace(minutes, metadata={**dict(minutes.metadata), "seconds": seconds})
+    return replace(_flag_unclear(minutes), metadata={**dict(minutes.metadata), "seconds": seconds})
+
+
+def _flag_unclear(minutes: Minutes) -> Minutes:
+    """A note when items rest on speech the recogniser was unsure of (marked in the
+    evidence), so a reader checks those by ear before acting on them."""
+    evidence = [i.evidence for i in (*minutes.summary, *minutes.decisions)]
+    evidence += [a.evidence for a in minutes.action_items]
+    n = sum(any(e.unclear for e in ev) for ev in evidence)
+    if not n:
+        return minutes
+    note = (
+        f"{n} item{'s' if n != 1 else ''} rest{'s' if n == 1 else ''} on speech the "
+        f"recogniser was unsure of (marked unclear audio); check {'it' if n == 1 else 'them'} "
+        "against the recording"
+    )
+    return replace(minutes, warnings=(*minutes.warnings, note))
 
 
 def _extractive(transcript: Transcript, options: MinutesOptions, language: str) -> Minutes:
