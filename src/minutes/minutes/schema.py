@@ -39,6 +39,7 @@ class Evidence:
             "speaker": self.speaker,
             "quote": self.quote,
             "confidence": round(self.confidence, 3),
+            "unclear": self.unclear,
         }
 
     @classmethod

@@ -551,8 +551,9 @@ async function loadMinutes(card, id, jump, fresh = null) {
   const m = data.minutes;
   if (data.stale) body.append(h("p", { class: "stale" }, t("staleMinutes")));
   const cites = (evidence) => h("span", { class: "cites" }, evidence.map((e) =>
-    h("button", { type: "button", class: "cite", title: `${e.speaker}: ${e.quote}`,
-      onclick: () => jump(e.utterance_id, e.start) }, clock(e.start))));
+    h("button", { type: "button", class: e.unclear ? "cite unclear" : "cite",
+      title: `${e.speaker}: ${e.quote}` + (e.unclear ? ` (${t("unclearAudio")})` : ""),
+      onclick: () => jump(e.utterance_id, e.start) }, clock(e.start) + (e.unclear ? " ?" : ""))));
   const section = (title, items, tag, render) => (items.length ? [h("h3", {}, title), h(tag, {}, items.map(render))] : []);
   body.append(h("p", { class: "minutes-title" }, m.title));
   body.append(...section(t("summaryH"), m.summary, "ul", (i) => h("li", {}, i.text, " ", cites(i.evidence))));
