@@ -210,6 +210,7 @@ def test_corrections_are_saved_and_exported(client, ready_meeting) -> None:
 
     again = client.get(f"{base}/transcript", headers=client.alice).json()
     assert again["segments"][0]["text"] == hostile  # stored verbatim, survives reload
+    assert again["segments"][0]["confidence"] == 1.0  # a person's words, not a guess
     assert any(s["name"] == "陳主席 Chair" for s in again["speakers"])
 
     srt = client.get(f"{base}/export/srt", headers=client.alice)

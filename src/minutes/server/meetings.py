@@ -146,7 +146,9 @@ def edit_utterance(s: Session, meeting: Meeting, uid: str, text: str) -> Utteran
     found = [u for u in t.utterances if u.id == uid]
     if not found:
         raise NotFoundError(f"No utterance {uid!r} in this meeting.")
-    edited = replace(found[0], text=text)
+    # Text a person has corrected is no longer the recogniser's guess: its minutes
+    # evidence must not be marked as unclear audio.
+    edited = replace(found[0], text=text, confidence=1.0)
     t = replace(t, utterances=tuple(edited if u.id == uid else u for u in t.utterances))
     _rewrite(s, meeting, t)
     s.execute(
