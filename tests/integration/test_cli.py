@@ -175,6 +175,11 @@ def test_demo_runs_end_to_end(tmp_path: Path, model_cache: Path) -> None:
     assert len(data["speakers"]) == 3
     text = " ".join(s["text"] for s in data["segments"]).lower()
     assert "engineers" in text
-    assert {s["language"] for s in data["segments"]} >= {"en", "zh"}
+    languages = {s["language"] for s in data["segments"]}
+    # English and Chinese are heard. Which Chinese espeak's synthetic Mandarin voice
+    # sounds like varies with its per-call rendering (one CI run read it as Cantonese);
+    # telling the two apart is measured on real recordings in bench/, not here.
+    assert "en" in languages, languages
+    assert languages & {"zh", "yue"}, languages
     assert (out / "demo-meeting.minutes.md").is_file()
     assert "action item" in printed
