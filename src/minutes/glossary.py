@@ -40,10 +40,20 @@ class Glossary:
     def __bool__(self) -> bool:
         return bool(self.entries)
 
-    def merged(self, other: Glossary) -> Glossary:
-        """This glossary with ``other``'s entries added (``other`` wins on a clash)."""
-        terms = {e.term for e in other.entries}
-        return Glossary(tuple(e for e in self.entries if e.term not in terms) + other.entries)
+    def over(self, base: Glossary) -> Glossary:
+        """This (meeting's) glossary laid over ``base`` (the user's global one).
+
+        The meeting's entries come first, so they lead the decoder's prompt and are
+        applied first; a global entry that shares any spelling with a meeting entry is
+        left out, so the meeting's choice of spelling wins.
+        """
+        spellings = {s.casefold() for e in self.entries for s in (e.term, *e.variants)}
+        kept = tuple(
+            e
+            for e in base.entries
+            if not any(s.casefold() in spellings for s in (e.term, *e.variants))
+        )
+        return Glossary(self.entries + kept)
 
     def prompt(self) -> str:
         """Canonical terms for the decoder's prompt, within Whisper's prompt budget."""
@@ -101,6 +111,34 @@ def load(path: str | Path) -> Glossary:
     except UnicodeDecodeError:
         raise OptionsError(f"{p}: not UTF-8 text; save the glossary as UTF-8.") from None
     return parse(text, str(p))
+
+
+def text_of(g: Glossary) -> str:
+    """The glossary written back in its file format (one entry per line)."""
+    return "".join(" | ".join((e.term, *e.variants)) + "\n" for e in g.entries)
+
+
+def global_path() -> Path:
+    """Where the command line keeps the user's global glossary (the server keeps one per
+    user in its database)."""
+    from minutes.settings import Settings
+
+    return Settings().data_dir / "glossary.txt"
+
+
+def load_global(path: Path | None = None) -> Glossary:
+    """The global glossary, empty when none has been set."""
+    path = path or global_path()
+    return load(path) if path.exists() else Glossary()
+
+
+def save_global(g: Glossary, path: Path | None = None) -> Path:
+    """Replace the global glossary (atomically: the old one stays whole on failure)."""
+    from minutes.formats.base import atomic_write_text
+
+    path = path or global_path()
+    atomic_write_text(path, text_of(g))
+    return path
 
 
 def from_terms(terms: Iterable[str]) -> Glossary:

@@ -51,8 +51,18 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     page.screenshot(path=str(screenshots / "01-sign-in.png"))
 
     sign_in(page, web.url, "wing", "wing-password")
+    # A global glossary, checked before it is kept, and one for this meeting only.
+    page.fill("#global-glossary", "Transport Budget | transport budget\nbroken | | line")
+    page.click("#glossary button[type=submit]")
+    page.wait_for_selector("#toast.error:has-text('line 2')")
+    page.fill("#global-glossary", "Transport Budget | transport budget")
+    page.click("#glossary button[type=submit]")
+    page.wait_for_selector("#glossary [role=status]:has-text('1 entry')")
+    page.select_option("#upload-script", "cn")
+    page.fill("#upload-glossary", "Traffic Study | traffic study")
     page.set_input_files("#file", str(english_meeting_wav))
     page.wait_for_selector(".upload-status:has-text('transcription queued')")
+    page.evaluate("window.scrollTo(0, 0)")
     row = page.locator("#meeting-list a.row").first
     row.locator(".status").wait_for()
     page.screenshot(path=str(screenshots / "02-list-transcribing.png"))
@@ -66,6 +76,9 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     wait_until(page, "document.getElementById('player').readyState >= 1")
     lines = page.locator(".utt")
     assert lines.count() >= 3
+    spoken = page.locator(".transcript").inner_text()
+    assert "Transport Budget" in spoken
+    assert "Traffic Study" in spoken
     assert page.locator(".timeline-svg rect.turn").count() >= 3
     page.screenshot(path=str(screenshots / "04-meeting.png"))
 

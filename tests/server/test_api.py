@@ -511,3 +511,44 @@ def test_voiceprints_name_speakers_in_new_meetings(client, espeak, tmp_path: Pat
         assert client.delete(f"/api/voiceprints/{v['id']}", headers=client.bob).status_code == 200
     assert client.get("/api/voiceprints", headers=client.bob).json()["voiceprints"] == []
     client.delete(f"/api/meetings/{mid}", headers=client.bob)
+
+
+def test_a_global_glossary_applies_to_each_new_meeting(client, english_meeting_wav) -> None:
+    standing = "# ours\nTransport Budget | transport budget\nBudget Office | traffic study\n"
+    r = client.put("/api/glossary", headers=client.alice, json={"text": standing})
+    assert r.status_code == 200, r.text
+    assert r.json()["entries"] == 2
+    # Each user has their own.
+    assert client.get("/api/glossary", headers=client.bob).json() == {
+        "text": "",
+        "entries": 0,
+        "updated_at": None,
+    }
+    mid = upload(
+        client,
+        english_meeting_wav,
+        client.alice,
+        language="en",
+        glossary="Traffic Study | traffic study",  # shares a spelling: the meeting's wins
+    ).json()["meeting"]["id"]
+    assert wait_ready(client, mid, client.alice)["status"] == "ready"
+    t = client.get(f"/api/meetings/{mid}/transcript", headers=client.alice).json()
+    text = " ".join(u["text"] for u in t["segments"])
+    assert "Transport Budget" in text
+    assert "Traffic Study" in text
+    assert "Budget Office" not in text
+
+    # A malformed or enormous glossary is refused and the stored one stays whole.
+    for bad, words in (
+        ("fine\nbroken | | entry\n", "line 2"),
+        ("詞 | 词\n" * 40_000, "KiB"),
+        ("a\x00b\n", "control characters"),
+    ):
+        r = client.put("/api/glossary", headers=client.alice, json={"text": bad})
+        assert r.status_code == 422, r.text
+        assert words in r.json()["error"]["message"]
+    assert client.put("/api/glossary", headers=client.alice, json={"text": 5}).status_code == 422
+    assert client.get("/api/glossary", headers=client.alice).json()["text"] == standing
+    assert client.put("/api/glossary", json={"text": "x"}).status_code == 401
+    assert client.delete("/api/glossary", headers=client.alice).status_code == 200
+    assert client.get("/api/glossary", headers=client.alice).json()["entries"] == 0

@@ -74,3 +74,29 @@ def test_enormous_file(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(OptionsError, match="not found"):
         glossary.load(tmp_path / "none.txt")
+
+
+def test_a_meeting_glossary_is_laid_over_the_global_one() -> None:
+    standing = glossary.parse("Budget Office | budget\n運輸署 | 運輸處\nLegCo | Legco\n")
+    meeting = glossary.parse("Budget | budget\nLEGCO\n")
+    g = meeting.over(standing)
+    # The meeting's entries lead the prompt; a global entry sharing any of their
+    # spellings (case aside) is left out, so the meeting's spelling wins.
+    assert [e.term for e in g.entries] == ["Budget", "LEGCO", "運輸署"]
+    assert g.prompt().startswith("Budget、LEGCO")
+    assert "".join(w.text for w in g.fix(words(" the", " budget", " of", " 運輸", "處"))) == (
+        " the Budget of 運輸署"
+    )
+    assert glossary.Glossary().over(standing) == standing
+    assert meeting.over(glossary.Glossary()) == meeting
+
+
+def test_the_global_glossary_is_kept_whole(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "glossary.txt"
+    assert not glossary.load_global(path)  # none set yet: empty, not an error
+    glossary.save_global(G, path)
+    assert glossary.load_global(path) == G
+    assert glossary.parse(glossary.text_of(G)) == G
+    path.write_bytes(b"ok\nbad\x01line\n")
+    with pytest.raises(OptionsError, match="line 2"):
+        glossary.load_global(path)

@@ -27,7 +27,7 @@ from minutes.server.context import ServerContext
 from minutes.server.db import Database
 from minutes.server.jobs import Executor, LocalExecutor, Worker
 from minutes.server.meetings import NotFoundError
-from minutes.server.routes import auth, meetings, openai_compat, voiceprints, web
+from minutes.server.routes import auth, glossary, meetings, openai_compat, voiceprints, web
 from minutes.server.uploads import BodyLimit, UploadTooLargeError
 from minutes.voiceprints import EnrolmentError
 
@@ -120,6 +120,7 @@ def create_app(
     app.include_router(meetings.router)
     app.include_router(openai_compat.router)
     app.include_router(voiceprints.router)
+    app.include_router(glossary.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)

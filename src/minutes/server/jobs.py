@@ -27,12 +27,13 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 
 from minutes.errors import JobError, MinutesError
+from minutes.glossary import Glossary
 from minutes.minutes.schema import Minutes
 from minutes.models import ModelRegistry
 from minutes.options import PipelineOptions
 from minutes.server import meetings
 from minutes.server.db import Database
-from minutes.server.tables import Job, Meeting, VoiceprintRow, as_utc, utcnow
+from minutes.server.tables import GlossaryRow, Job, Meeting, VoiceprintRow, as_utc, utcnow
 from minutes.stages.base import Progress
 from minutes.types import Transcript
 from minutes.voiceprints import Voiceprint
@@ -129,6 +130,22 @@ def owner_voiceprints(s: Any, owner_id: int) -> tuple[Voiceprint, ...]:
     return tuple(
         Voiceprint(r.name, tuple(float(x) for x in json.loads(r.vector)), r.seconds) for r in rows
     )
+
+
+def owner_glossary(s: Any, owner_id: int) -> Glossary:
+    """The user's global glossary, applied to each of their meetings."""
+    from minutes import glossary as glossary_mod
+
+    row = s.get(GlossaryRow, owner_id)
+    if row is None or not row.text.strip():
+        return glossary_mod.Glossary()
+    try:
+        return glossary_mod.parse(row.text, "global glossary")
+    except MinutesError:
+        # Checked when saved; only a stricter later version could refuse it. The
+        # meeting is still transcribed, without it.
+        log.warning("user %s: stored global glossary no longer parses", owner_id)
+        return glossary_mod.Glossary()
 
 
 def worker_name() -> str:
@@ -306,7 +323,7 @@ class Worker:
             if job is None or meeting is None:
                 return
             title = meeting.title
-            options = options_from_json(meeting.options)
+            options = options_from_json(meeting.options, owner_glossary(s, meeting.owner_id))
             prints = owner_voiceprints(s, meeting.owner_id)
             if prints and options.diarization:
                 options = replace(options, voiceprints=prints)
@@ -454,15 +471,16 @@ def options_to_json(knobs: dict[str, Any]) -> str:
     return json.dumps({k: knobs[k] for k in OPTION_KEYS if k in knobs}, ensure_ascii=False)
 
 
-def options_from_json(text: str) -> PipelineOptions:
-    """Pipeline options from the knobs stored with a meeting (validated again)."""
+def options_from_json(text: str, standing: Glossary | None = None) -> PipelineOptions:
+    """Pipeline options from the knobs stored with a meeting (validated again), with the
+    meeting's glossary laid over the owner's global one (``standing``)."""
     from minutes import glossary as glossary_mod
     from minutes.api import build_options
 
     knobs: dict[str, Any] = json.loads(text or "{}")
     terms = knobs.pop("glossary", None)
-    gloss = glossary_mod.parse(terms, "glossary") if terms else None
-    return build_options(glossary=gloss, **knobs)
+    gloss = glossary_mod.parse(terms, "glossary") if terms else glossary_mod.Glossary()
+    return build_options(glossary=gloss.over(standing or glossary_mod.Glossary()), **knobs)
 
 
 def validate_options(knobs: dict[str, Any]) -> dict[str, Any]:

@@ -166,3 +166,15 @@ class VoiceprintRow(Base):
     seconds: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GlossaryRow(Base):
+    """A user's global glossary (glossary file format), laid under every meeting's own."""
+
+    __tablename__ = "glossaries"
+
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -15,7 +15,7 @@ from minutes.audio import decode
 from minutes.server import meetings, uploads
 from minutes.server.context import Ctx, ServerContext, User
 from minutes.server.tables import VoiceprintRow
-from minutes.voiceprints import MODEL, Voiceprint, enrol, speaker_regions
+from minutes.voiceprints import MODEL, Voiceprint, enrol, enrol_speaker
 
 router = APIRouter(prefix="/api", tags=["voiceprints"])
 
@@ -113,14 +113,7 @@ def enrol_from_meeting(
         raise meetings.NotFoundError(f"No speaker {speaker_id!r} in this meeting.")
     name = (body.name if body and body.name else None) or t.speaker_name(speaker_id)
     audio = decode(media, name=m.filename)
-    pipeline = _engines(ctx)
-    vp = enrol(
-        name,
-        pipeline.speaker_encoder,
-        audio,
-        speaker_regions(t.turns, speaker_id),
-        check_single_voice=False,
-    )  # diarization already separated the voices
+    vp = enrol_speaker(name, _engines(ctx).speaker_encoder, audio, t, speaker_id)
     return {"voiceprint": _store(ctx, user.id, vp, f"meeting “{title}”, {speaker_id}")}
 
 

@@ -139,9 +139,14 @@ async function viewList(root) {
   const langSel = h("select", { name: "language", id: "upload-language" },
     ["auto", "yue", "zh", "en"].map((v) => h("option", { value: v }, t(v))));
   const spk = h("input", { type: "number", min: 1, max: 20, name: "num_speakers", id: "upload-speakers", placeholder: t("speakersAuto") });
+  const scriptSel = h("select", { name: "script", id: "upload-script" },
+    ["hk", "tw", "cn", "auto"].map((v) => h("option", { value: v }, t("script_" + v))));
+  const terms = h("textarea", { name: "glossary", id: "upload-glossary", rows: 2, maxlength: 100000,
+    placeholder: t("glossaryPlaceholder"), spellcheck: "false" });
   const drop = h("label", { for: "file", class: "dropzone", tabindex: 0 },
     h("strong", {}, t("upload")), h("span", { class: "muted" }, t("dropHere")));
-  const send = (file) => uploadFile(file, { language: langSel.value, num_speakers: spk.value }, bar, status);
+  const send = (file) => uploadFile(file, { language: langSel.value, num_speakers: spk.value,
+    script: scriptSel.value, glossary: terms.value }, bar, status);
   fileInput.addEventListener("change", () => { if (fileInput.files[0]) send(fileInput.files[0]); fileInput.value = ""; });
   drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fileInput.click(); } });
   for (const ev of ["dragenter", "dragover"]) drop.addEventListener(ev, (e) => { e.preventDefault(); drop.classList.add("over"); });
@@ -157,11 +162,14 @@ async function viewList(root) {
   root.append(
     h("section", { class: "card upload" }, drop, fileInput,
       h("div", { class: "upload-options" },
-        h("label", {}, t("language"), langSel), h("label", {}, t("speakerCount"), spk)),
+        h("label", {}, t("language"), langSel), h("label", {}, t("speakerCount"), spk),
+        h("label", {}, t("script"), scriptSel),
+        h("label", { class: "wide" }, t("meetingGlossary"), terms)),
       bar, status),
     h("section", { class: "card" }, search, results),
     h("section", { class: "card" }, h("h2", {}, t("meetings")), table),
-    voicesCard());
+    voicesCard(),
+    glossaryCard());
   await refreshList(table);
 }
 
@@ -185,11 +193,34 @@ function voicesCard() {
   return card;
 }
 
+function glossaryCard() {
+  const text = h("textarea", { id: "global-glossary", rows: 6, maxlength: 262144, spellcheck: "false",
+    placeholder: t("glossaryPlaceholder"), "aria-label": t("glossary") });
+  const info = h("p", { class: "muted small", role: "status" });
+  const show = (g) => {
+    text.value = g.text;
+    info.textContent = !g.entries ? t("noGlossary")
+      : t(g.entries === 1 ? "glossaryOne" : "glossaryEntries", { n: g.entries });
+  };
+  const save = h("button", { type: "submit", class: "primary" }, t("save"));
+  const form = h("form", { class: "card glossary", id: "glossary", onsubmit: async (e) => {
+    e.preventDefault();
+    save.disabled = true;
+    try { show(await api("/api/glossary", { method: "PUT", json: { text: text.value } })); toast(t("glossarySaved")); }
+    catch (err) { fail(err); }
+    finally { save.disabled = false; }
+  } }, h("h2", {}, t("glossary")), h("p", { class: "muted small" }, t("glossaryHint")), text, info, save);
+  api("/api/glossary").then(show, fail);
+  return form;
+}
+
 function uploadFile(file, options, bar, status) {
   const form = new FormData();
   form.append("file", file, file.name);
   form.append("language", options.language);
   if (options.num_speakers) form.append("num_speakers", options.num_speakers);
+  if (options.script) form.append("script", options.script);
+  if (options.glossary && options.glossary.trim()) form.append("glossary", options.glossary);
   const xhr = new XMLHttpRequest();
   xhr.open("POST", "/api/meetings");
   bar.hidden = false;
