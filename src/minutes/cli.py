@@ -1,4 +1,4 @@
-"""The ``minutes`` command line: transcribe, demo, models."""
+"""The ``minutes`` command line: transcribe, summarize, demo, models, voiceprints, glossary."""
 
 from __future__ import annotations
 
@@ -47,6 +47,13 @@ GlossaryOpt = Annotated[
     Path | None,
     typer.Option("--glossary", "-g", help="Glossary file: 'term | variant | …' per line"),
 ]
+GlobalGlossaryOpt = Annotated[
+    bool,
+    typer.Option(
+        "--global-glossary/--no-global-glossary",
+        help="Also use your global glossary (see `minutes glossary`)",
+    ),
+]
 MinutesBackendOpt = Annotated[
     str,
     typer.Option(
@@ -94,17 +101,26 @@ def _run(
     max_speakers: int | None,
     script: str = "hk",
     glossary_file: Path | None = None,
+    global_glossary: bool = True,
     minutes: MinutesOptions | None = None,
 ) -> list[Path]:
+    from minutes import glossary as glossaries
     from minutes.api import build_options
     from minutes.formats import parse_formats, write_all
     from minutes.formats.base import prepare_output_dir
-    from minutes.glossary import load as load_glossary
     from minutes.pipeline import Pipeline
     from minutes.progress import StageBars
 
     fmts = parse_formats(formats)
-    glossary = load_glossary(glossary_file) if glossary_file else None
+    glossary = glossaries.load(glossary_file) if glossary_file else glossaries.Glossary()
+    if global_glossary:
+        standing = glossaries.load_global()
+        if standing:
+            err.print(
+                f"[dim]Using your global glossary ({_count(len(standing.entries), 'entry')}, "
+                f"{escape(str(glossaries.global_path()))}).[/]"
+            )
+            glossary = glossary.over(standing)
     prepare_output_dir(out_dir)
     options = build_options(
         language=language,
@@ -175,7 +191,9 @@ def _write_minutes(
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 def _summary(transcript: Transcript) -> None:
@@ -207,6 +225,7 @@ def transcribe(
     max_speakers: MaxOpt = None,
     script: ScriptOpt = "hk",
     glossary: GlossaryOpt = None,
+    global_glossary: GlobalGlossaryOpt = True,
     with_minutes: Annotated[
         bool, typer.Option("--minutes", help="Also write minutes (summary, decisions, actions)")
     ] = False,
@@ -234,7 +253,42 @@ def transcribe(
         max_speakers=max_speakers,
         script=script,
         glossary_file=glossary,
+        global_glossary=global_glossary,
         minutes=minutes_options,
+    )
+
+
+def _load_transcript(path: Path) -> Transcript:
+    """A transcript JSON written by `minutes transcribe`, or one clear error."""
+    import json
+
+    from minutes.errors import InputError
+
+    try:
+        return Transcript.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file.") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory; pass a transcript .json file.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        raise InputError(
+            f"{path}: not a minutes transcript JSON ({type(e).__name__}: {e}). "
+            "Pass the .json written by `minutes transcribe`."
+        ) from None
+
+
+def _recording_of(transcript: Transcript, transcript_path: Path) -> Path:
+    """The recording a transcript was made from: its recorded path, or a file of that
+    name beside the transcript."""
+    from minutes.errors import InputError
+
+    source = Path(transcript.source or "")
+    for candidate in (source, transcript_path.parent / source.name):
+        if source.name and candidate.is_file():
+            return candidate
+    raise InputError(
+        f"Cannot find the recording of {transcript_path} ({transcript.source or 'not recorded'}); "
+        "pass it with --audio."
     )
 
 
@@ -252,22 +306,10 @@ def summarize(
     gguf: GgufOpt = None,
 ) -> None:
     """Minutes with evidence from a transcript: summary, topics, decisions, action items."""
-    import json
-
-    from minutes.errors import InputError
     from minutes.formats.base import prepare_output_dir
 
     options = _minutes_options(backend, minutes_language, base_url, llm_model, api_key, gguf)
-    try:
-        data = json.loads(transcript_json.read_text(encoding="utf-8"))
-        transcript = Transcript.from_dict(data)
-    except FileNotFoundError:
-        raise InputError(f"{transcript_json}: no such file.") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-        raise InputError(
-            f"{transcript_json}: not a minutes transcript JSON ({type(e).__name__}: {e}). "
-            "Pass the .json written by `minutes transcribe`."
-        ) from None
+    transcript = _load_transcript(transcript_json)
     prepare_output_dir(out_dir)
     stem = transcript_json.name.removesuffix(".json")
     for p in _write_minutes(transcript, options, out_dir, stem):
@@ -282,8 +324,10 @@ def demo(
     out_dir: OutOpt = Path("demo-output"),
     fmt: FormatOpt = "json,md,srt,vtt,rttm,txt",
 ) -> None:
-    """Generate a short trilingual meeting with espeak-ng voices; transcribe it and
-    write its minutes."""
+    """Transcribe a generated trilingual meeting (or your recording) and write minutes.
+
+    Without a recording, espeak-ng voices speak a short Cantonese, Mandarin and English
+    meeting first."""
     source = meeting
     if source is None:
         from minutes.demo import DEMO_SCRIPT
@@ -346,18 +390,49 @@ voiceprint_app = typer.Typer(
 @voiceprint_app.command("add")
 def voiceprint_add(
     name: Annotated[str, typer.Argument(help="The person's name as it should appear")],
-    clip: Annotated[Path, typer.Argument(help="10–30 s of this person speaking alone")],
+    clip: Annotated[
+        Path | None, typer.Argument(help="10–30 s of this person speaking alone")
+    ] = None,
+    meeting: Annotated[
+        Path | None,
+        typer.Option("--meeting", help="Or: a transcript JSON from `minutes transcribe`…"),
+    ] = None,
+    speaker: Annotated[
+        str | None,
+        typer.Option("--speaker", help="…and the speaker in it (e.g. 'Speaker 2' or SPEAKER_01)"),
+    ] = None,
+    audio_path: Annotated[
+        Path | None,
+        typer.Option("--audio", help="The meeting's recording, if it has moved since"),
+    ] = None,
 ) -> None:
-    """Enrol a voice from a clip; later transcriptions name this speaker."""
+    """Enrol a voice from a clip, or from a speaker of a past meeting; later
+    transcriptions name this speaker."""
     from minutes import voiceprints as vp
     from minutes.audio import decode
+    from minutes.errors import OptionsError
     from minutes.pipeline import Pipeline
 
+    if (clip is None) == (meeting is None):
+        raise OptionsError(
+            "Give either a clip (`minutes voiceprint add NAME CLIP`) or a past meeting "
+            "(`--meeting TRANSCRIPT.json --speaker 'Speaker 2'`)."
+        )
+    if meeting is not None and not speaker:
+        raise OptionsError("--meeting needs --speaker: whose voice to remember.")
     prints = [p for p in vp.load_store() if p.name != " ".join(name.split())]
     pipeline = Pipeline()
-    audio = decode(clip)
-    with err.status("Listening to the clip…"):
-        new = vp.enrol(name, pipeline.speaker_encoder, audio, pipeline.vad.detect(audio))
+    if meeting is not None and speaker:
+        transcript = _load_transcript(meeting)
+        vp.find_speaker(transcript, speaker)  # a wrong name fails before decoding
+        audio = decode(audio_path or _recording_of(transcript, meeting))
+        with err.status("Listening to the speaker…"):
+            new = vp.enrol_speaker(name, pipeline.speaker_encoder, audio, transcript, speaker)
+    else:
+        assert clip is not None
+        audio = decode(clip)
+        with err.status("Listening to the clip…"):
+            new = vp.enrol(name, pipeline.speaker_encoder, audio, pipeline.vad.detect(audio))
     path = vp.save_store([*prints, new])
     out.print(
         f"Enrolled [bold]{escape(new.name)}[/] from {new.seconds:.0f} s of speech "
@@ -393,6 +468,51 @@ def voiceprint_remove(name: Annotated[str, typer.Argument(help="Who to forget")]
 
 
 app.add_typer(voiceprint_app, name="voiceprint")
+
+glossary_app = typer.Typer(
+    help="Your global glossary: names and terms every transcription uses.",
+    no_args_is_help=True,
+)
+
+
+@glossary_app.command("show")
+def glossary_show() -> None:
+    """Print the global glossary, in its file format."""
+    from minutes import glossary as glossaries
+
+    g = glossaries.load_global()
+    if not g:
+        out.print(
+            "No global glossary. Set one with `minutes glossary set FILE` "
+            "(one 'term | variant | …' per line)."
+        )
+        return
+    out.print(escape(glossaries.text_of(g)), end="")
+
+
+@glossary_app.command("set")
+def glossary_set(
+    file: Annotated[Path, typer.Argument(help="Glossary file: 'term | variant | …' per line")],
+) -> None:
+    """Replace the global glossary with this file (checked first)."""
+    from minutes import glossary as glossaries
+
+    g = glossaries.load(file)
+    path = glossaries.save_global(g)
+    out.print(f"Global glossary set: {_count(len(g.entries), 'entry')} ({escape(str(path))}).")
+
+
+@glossary_app.command("clear")
+def glossary_clear() -> None:
+    """Delete the global glossary."""
+    from minutes import glossary as glossaries
+
+    path = glossaries.global_path()
+    path.unlink(missing_ok=True)
+    out.print("Global glossary cleared.")
+
+
+app.add_typer(glossary_app, name="glossary")
 
 
 def _register_server_commands() -> None:

@@ -25,7 +25,7 @@ from minutes.errors import InputError
 from minutes.options import VOICEPRINT_THRESHOLD as DEFAULT_THRESHOLD
 from minutes.stages.clustering import cluster
 from minutes.stages.embed_campp import FEATURES, CamppEmbedder
-from minutes.types import SpeechRegion, Turn
+from minutes.types import SpeechRegion, Transcript, Turn
 
 MODEL = "campplus-zh-en"  # the speaker model new prints are made with
 LEGACY_MODEL = "resemblyzer"
@@ -157,6 +157,34 @@ def enrol(
                 "of this person alone, or enrol them from a past meeting."
             )
     return Voiceprint(name=name, vector=tuple(float(x) for x in vector), seconds=speech)
+
+
+def find_speaker(transcript: Transcript, who: str) -> str:
+    """A speaker's id in a transcript from its id ("SPEAKER_01") or shown name ("Speaker 2")."""
+    ids = [s.id for s in transcript.speakers]
+    if who in ids:
+        return who
+    named = [i for i in ids if transcript.speaker_name(i).casefold() == who.strip().casefold()]
+    if len(named) == 1:
+        return named[0]
+    listed = ", ".join(f"{transcript.speaker_name(i)} ({i})" for i in ids) or "none"
+    raise EnrolmentError(f"No speaker {who!r} in this meeting; its speakers are: {listed}.")
+
+
+def enrol_speaker(
+    name: str, encoder: CamppEmbedder, audio: Audio, transcript: Transcript, speaker: str
+) -> Voiceprint:
+    """A voiceprint from everything one speaker of a past meeting said alone.
+
+    Diarization has already separated the voices, so the two-voice check is skipped.
+    """
+    return enrol(
+        name,
+        encoder,
+        audio,
+        speaker_regions(transcript.turns, find_speaker(transcript, speaker)),
+        check_single_voice=False,
+    )
 
 
 def speaker_regions(turns: Sequence[Turn], speaker: str) -> list[SpeechRegion]:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,16 @@ from media import encode, tone
 pytestmark = pytest.mark.models
 
 
-def run_cli(*args: str, cache: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"MINUTES_CACHE_DIR": str(cache), "COLUMNS": "120"}
+def run_cli(
+    *args: str, cache: Path, cwd: Path | None = None, data: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    # Never the developer's own voiceprints or glossary: a data directory of its own.
+    data = data or Path(tempfile.mkdtemp(prefix="minutes-data-"))
+    env = os.environ | {
+        "MINUTES_CACHE_DIR": str(cache),
+        "MINUTES_DATA_DIR": str(data),
+        "COLUMNS": "120",
+    }
     return subprocess.run(
         [sys.executable, "-m", "minutes.cli", *args],
         capture_output=True,
@@ -119,6 +128,45 @@ def test_bad_options(tmp_path: Path, model_cache: Path, args: list[str], fragmen
     r = run_cli("transcribe", str(wav), "-o", str(tmp_path / "out"), *args, cache=model_cache)
     assert_calm(r, fragment)
     assert r.returncode == 2 or fragment == "not on this machine"
+
+
+def test_a_global_glossary_applies_under_the_meetings_own(
+    tmp_path: Path, english_meeting_wav: Path, model_cache: Path
+) -> None:
+    data = tmp_path / "data"
+    standing = tmp_path / "global.txt"
+    # The second entry shares a spelling with the meeting's glossary, which wins.
+    standing.write_text("Transport Budget | transport budget\nBudget Office | traffic study\n")
+    r = run_cli("glossary", "set", str(standing), cache=model_cache, data=data)
+    assert r.returncode == 0, r.stderr
+    assert "2 entries" in r.stdout
+    own = tmp_path / "meeting.txt"
+    own.write_text("Traffic Study | traffic study\n")
+    r = run_cli(
+        "transcribe",
+        str(english_meeting_wav),
+        *("-l", "en", "-f", "txt", "-o", str(tmp_path / "out"), "--glossary", str(own)),
+        cache=model_cache,
+        data=data,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Using your global glossary (2 entries" in r.stderr
+    text = (tmp_path / "out" / f"{english_meeting_wav.stem}.txt").read_text(encoding="utf-8")
+    assert "Transport Budget" in text
+    assert "Traffic Study" in text
+    assert "Budget Office" not in text
+
+    # A malformed replacement is refused by line, and the stored glossary stays whole.
+    bad = tmp_path / "bad.txt"
+    bad.write_text("fine\nbroken | | entry\n")
+    assert_calm(run_cli("glossary", "set", str(bad), cache=model_cache, data=data), "line 2")
+    r = run_cli("glossary", "show", cache=model_cache, data=data)
+    assert r.stdout.splitlines() == [
+        "Transport Budget | transport budget",
+        "Budget Office | traffic study",
+    ]
+    assert run_cli("glossary", "clear", cache=model_cache, data=data).returncode == 0
+    assert "No global glossary" in run_cli("glossary", "show", cache=model_cache, data=data).stdout
 
 
 def test_unwritable_output(tmp_path: Path, model_cache: Path) -> None:

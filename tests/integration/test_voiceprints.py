@@ -182,6 +182,7 @@ def test_command_line_enrols_lists_uses_and_forgets(
         **os.environ,
         "MINUTES_DATA_DIR": str(tmp_path / "data"),
         "MINUTES_CACHE_DIR": str(model_cache),
+        "COLUMNS": "200",
     }
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -198,9 +199,27 @@ def test_command_line_enrols_lists_uses_and_forgets(
     added = run("voiceprint", "add", "Alan Chan", str(enrol_clip))
     assert added.returncode == 0, added.stderr
     assert "Alan Chan" in run("voiceprint", "list").stdout
-    done = run("transcribe", str(meeting), "-o", str(tmp_path / "out"), "-f", "txt")
+    done = run("transcribe", str(meeting), "-o", str(tmp_path / "out"), "-f", "txt,json")
     assert done.returncode == 0, done.stderr
     assert "Alan Chan:" in (tmp_path / "out" / "meeting.txt").read_text()
+
+    # The other speaker, enrolled from this past meeting by the name it was shown under.
+    past = str(tmp_path / "out" / "meeting.json")
+    wrong = run("voiceprint", "add", "Betty Wong", "--meeting", past, "--speaker", "Speaker 9")
+    assert wrong.returncode == 2
+    assert "Alan Chan (SPEAKER_" in wrong.stderr  # says who is there
+    assert "Traceback" not in wrong.stderr
+    both = run("voiceprint", "add", "Betty Wong", str(enrol_clip), "--meeting", past)
+    assert both.returncode == 2
+    assert "either a clip" in both.stderr
+    added = run("voiceprint", "add", "Betty Wong", "--meeting", past, "--speaker", "speaker 2")
+    assert added.returncode == 0, added.stderr
+    again = run("transcribe", str(meeting), "-o", str(tmp_path / "again"), "-f", "txt")
+    assert again.returncode == 0, again.stderr
+    text = (tmp_path / "again" / "meeting.txt").read_text()
+    assert "Alan Chan:" in text
+    assert "Betty Wong:" in text
+    assert run("voiceprint", "remove", "Betty Wong").returncode == 0
     assert run("voiceprint", "remove", "Alan Chan").returncode == 0
     gone = run("voiceprint", "remove", "Alan Chan")
     assert gone.returncode == 2
