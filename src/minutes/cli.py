@@ -205,12 +205,17 @@ def _summary(transcript: Transcript) -> None:
     table.add_column("lang", style="cyan")
     table.add_column("text")
     for u in transcript.utterances[:40]:
-        table.add_row(
-            clock(u.start), escape(transcript.speaker_name(u.speaker)), u.language, escape(u.text)
-        )
+        text = f"[dim]{escape(u.text)} (unclear audio)[/]" if u.unclear else escape(u.text)
+        table.add_row(clock(u.start), escape(transcript.speaker_name(u.speaker)), u.language, text)
     if len(transcript.utterances) > 40:
         table.add_row("…", "", "", f"{len(transcript.utterances) - 40} more utterances")
     out.print(table)
+    unclear = sum(u.unclear for u in transcript.utterances)
+    if unclear:
+        out.print(
+            f"[dim]{_count(unclear, 'line')} probably misheard (marked unclear audio): "
+            "check them against the recording.[/]"
+        )
 
 
 @app.command()

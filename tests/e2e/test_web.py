@@ -79,6 +79,11 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     spoken = page.locator(".transcript").inner_text()
     assert "Transport Budget" in spoken
     assert "Traffic Study" in spoken
+    # Lines the recogniser was unsure of (and only those) are greyed for checking by ear.
+    mid = page.url.rsplit("/", 1)[-1]
+    segments = page.request.get(f"{web.url}/api/meetings/{mid}/transcript").json()["segments"]
+    unsure = sum(seg["confidence"] < 0.5 for seg in segments)
+    assert page.locator(".utt.unclear").count() == unsure
     assert page.locator(".timeline-svg rect.turn").count() >= 3
     page.screenshot(path=str(screenshots / "04-meeting.png"))
 

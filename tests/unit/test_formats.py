@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,18 @@ def test_markdown_neutralises_markup(transcript: Transcript) -> None:
     assert "**Chan Tai Man** [0:00:01] *en*" in md
     assert "\\<b\\>" in md
     assert "\\*ok\\*" in md
+
+
+def test_markdown_marks_lines_that_were_probably_misheard(transcript: Transcript) -> None:
+    assert "unclear" not in get_writer("md").render(transcript)
+    first, second = transcript.utterances
+    misheard = replace(transcript, utterances=(replace(first, confidence=0.42), second))
+    md = get_writer("md").render(misheard)
+    assert "Hello there. *(unclear audio)*" in md
+    assert "(1) were probably misheard" in md
+    # Subtitles and plain text carry only what was said.
+    assert "unclear" not in get_writer("srt").render(misheard)
+    assert "unclear" not in get_writer("txt").render(misheard)
 
 
 def test_txt(transcript: Transcript) -> None:

@@ -50,10 +50,17 @@ class MarkdownWriter:
             talk = ", ".join(f"{_md(s.name)} ({clock(s.talk_time)})" for s in transcript.speakers)
             lines.append(f"- Speakers: {talk}")
         lines.append("")
+        unclear = sum(u.unclear for u in transcript.utterances)
+        if unclear:
+            lines.append(
+                f"Lines marked *(unclear audio)* ({unclear}) were probably misheard: "
+                "check them against the recording."
+            )
+            lines.append("")
         for u in transcript.utterances:
             name = _md(transcript.speaker_name(u.speaker))
             lines.append(f"**{name}** [{clock(u.start)}] *{u.language}*  ")
-            lines.append(_md(u.text))
+            lines.append(_md(u.text) + (" *(unclear audio)*" if u.unclear else ""))
             lines.append("")
         return "\n".join(lines)
 

@@ -6,12 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from minutes.types import UNCLEAR
+
 MINUTES_SCHEMA_VERSION = "1.0"
 OUTPUT_LANGUAGES = ("auto", "en", "zh-HK", "zh-CN")
-# Mean word probability under which an utterance is marked unclear. On the benchmark
-# clips real speech scored 0.52-0.99 (Cantonese lowest); Whisper base's readings of
-# speech it cannot understand (espeak's Cantonese) 0.35-0.52.
-UNCLEAR = 0.5
 
 
 @dataclass(frozen=True, slots=True)

@@ -358,7 +358,9 @@ function renderMeeting(root, meeting, transcript, back, params) {
   const lines = h("ol", { class: "transcript", id: "transcript", "aria-label": t("transcript") });
   const items = segments.map((u, index) => {
     const text = h("span", { class: "text" }, u.text);
-    const li = h("li", { class: "utt", tabindex: 0, dataset: { id: u.id, start: u.start, end: u.end, index } },
+    const unclear = (u.confidence ?? 1) < 0.5;  // types.UNCLEAR
+    const li = h("li", { class: unclear ? "utt unclear" : "utt", tabindex: 0, title: unclear ? t("unclearAudio") : undefined,
+      dataset: { id: u.id, start: u.start, end: u.end, index } },
       h("span", { class: "who", style: `--c:${colors.get(u.speaker) || "#555"}` }, names.get(u.speaker) || u.speaker),
       h("button", { type: "button", class: "time", tabindex: -1, title: t("play") }, clock(u.start)),
       h("span", { class: `lang lang-${u.language}` }, u.language),
@@ -406,6 +408,9 @@ function renderMeeting(root, meeting, transcript, back, params) {
         const r = await api(`/api/meetings/${id}/utterances/${u.id}`, { method: "PATCH", json: { text: area.value } });
         textEl.textContent = r.utterance.text;
         u.text = r.utterance.text;
+        u.confidence = 1;  // a person's correction is certain
+        li.classList.remove("unclear");
+        li.removeAttribute("title");
         toast(t("saved"));
         done();
       } catch (err) { fail(err); }
