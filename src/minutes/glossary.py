@@ -25,6 +25,7 @@ MAX_BYTES = 256 * 1024
 MAX_ENTRIES = 2000
 MAX_TERM = 100
 PROMPT_CHARS = 180  # Whisper's prompt is 224 tokens; leave room for the context
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,12 @@ class Glossary:
         return Glossary(self.entries + kept)
 
     def prompt(self) -> str:
-        """Canonical terms for the decoder's prompt, within Whisper's prompt budget."""
+        """Canonical terms for the decoder's prompt, within Whisper's prompt budget.
+
+        Written as a sentence ("氹仔北安碼頭、航班。", "LegCo, Transport Department."):
+        Whisper continues the style of its prompt, and a bare list of terms without a
+        stop once cost a Cantonese clip all its punctuation.
+        """
         out: list[str] = []
         size = 0
         for e in self.entries:
@@ -64,7 +70,13 @@ class Glossary:
                 break
             out.append(e.term)
             size += len(e.term) + 2
-        return "、".join(out)
+        if not out:
+            return ""
+        chinese = any(_CJK.search(t) for t in out)
+        text = ("、" if chinese else ", ").join(out)
+        if text[-1] in "。．.!?！？":
+            return text
+        return text + ("。" if chinese else ".")
 
     def fix(self, words: Sequence[Word]) -> tuple[Word, ...]:
         """Replace every variant in a run of words by its term, merging the words it spans."""

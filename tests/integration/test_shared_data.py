@@ -42,6 +42,20 @@ def test_cantonese_clip_in_hk_script(pipeline, shared_data: Path) -> None:
     assert cer < 0.6, (cer, t.text)
 
 
+def test_a_glossary_steers_a_cantonese_place_name(pipeline, shared_data: Path) -> None:
+    """Whisper base writes Taipa's 氹仔北安碼頭 as 「婷仔崩乾碼頭」; given the name in a
+    glossary it writes it right, and keeps the sentence's punctuation."""
+    from minutes import glossary
+    from minutes.api import build_options
+
+    clip = shared_data / "yue/WenetSpeech-Yue/xg0055639_31550_45350.wav"
+    terms = glossary.from_terms(["氹仔北安碼頭", "航班"])
+    t = pipeline.with_options(build_options(glossary=terms)).run_file(clip)
+    assert "氹仔北安碼頭" in t.text, t.text
+    assert "航班" in t.text, t.text
+    assert "，" in t.text, t.text
+
+
 def test_non_ascii_file_name(shared_data: Path) -> None:
     audio = decode(shared_data / AMI / "trñ00.wav")
     assert audio.duration == pytest.approx(30.0, abs=0.1)

@@ -43,6 +43,14 @@ def test_fix_latin_whole_words_case_insensitive() -> None:
     assert G.fix(words(" Ledge", " Cooper")) == words(" Ledge", " Cooper")
 
 
+def test_prompt_is_a_sentence() -> None:
+    # Whisper continues its prompt's style: terms end with a stop, so punctuation stays.
+    assert G.prompt() == "運輸署、Transport Department、LegCo。"
+    assert glossary.parse("LegCo\nTransport Department").prompt() == "LegCo, Transport Department."
+    assert glossary.parse("e.g.").prompt() == "e.g."
+    assert glossary.Glossary().prompt() == ""
+
+
 def test_prompt_is_bounded() -> None:
     big = glossary.from_terms(f"term{i}" for i in range(500))
     assert len(big.prompt()) <= glossary.PROMPT_CHARS
@@ -83,7 +91,7 @@ def test_a_meeting_glossary_is_laid_over_the_global_one() -> None:
     # The meeting's entries lead the prompt; a global entry sharing any of their
     # spellings (case aside) is left out, so the meeting's spelling wins.
     assert [e.term for e in g.entries] == ["Budget", "LEGCO", "運輸署"]
-    assert g.prompt().startswith("Budget、LEGCO")
+    assert g.prompt() == "Budget、LEGCO、運輸署。"
     assert "".join(w.text for w in g.fix(words(" the", " budget", " of", " 運輸", "處"))) == (
         " the Budget of 運輸署"
     )
