@@ -87,6 +87,13 @@ class Glossary:
         return result
 
 
+    def fix_text(self, text: str) -> str:
+        """:meth:`fix` on a finished line of text (a stored or corrected transcript)."""
+        if not text:
+            return text
+        return "".join(w.text for w in self.fix((Word(text, 0.0, 0.0, 1.0),)))
+
+
 def parse(text: str, source: str = "glossary") -> Glossary:
     """Parse glossary text; raises :class:`OptionsError` naming the line at fault."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
@@ -166,7 +173,14 @@ def _replace(words: tuple[Word, ...], variant: str, term: str) -> tuple[Word, ..
     pattern = re.escape(variant).replace(r"\ ", r"\s+")
     if latin:
         pattern = rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])"
-    matches = list(re.finditer(pattern, text, flags))
+    # Text already spelled as the term is left alone, so a term that contains its own
+    # variant ("Bus Budget | budget") is not rewritten again on a second pass.
+    kept = [m.span() for m in re.finditer(re.escape(term), text)]
+    matches = [
+        m
+        for m in re.finditer(pattern, text, flags)
+        if not any(a <= m.start() and m.end() <= b for a, b in kept)
+    ]
     if not matches:
         return words
     bounds = []

@@ -84,6 +84,22 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     segments = page.request.get(f"{web.url}/api/meetings/{mid}/transcript").json()["segments"]
     unsure = sum(seg["confidence"] < 0.5 for seg in segments)
     assert page.locator(".utt.unclear").count() == unsure
+
+    # Applying the glossary again changes nothing; a term added later respells the
+    # finished transcript without transcribing it again.
+    def apply_glossary() -> list[str]:
+        with page.expect_response(
+            lambda r: r.url.endswith("/glossary") and r.request.method == "POST"
+        ) as response:
+            page.click("#apply-glossary")
+        return response.value.json()["changed"]
+
+    assert apply_glossary() == []
+    glossary = "Transport Budget | transport budget\nTransport Department | the department"
+    assert page.request.put(f"{web.url}/api/glossary", data={"text": glossary}).ok
+    assert apply_glossary()
+    page.wait_for_selector(".transcript:has-text('Transport Department')")
+    lines = page.locator(".utt")
     assert page.locator(".timeline-svg rect.turn").count() >= 3
     page.screenshot(path=str(screenshots / "04-meeting.png"))
 

@@ -552,3 +552,43 @@ def test_a_global_glossary_applies_to_each_new_meeting(client, english_meeting_w
     assert client.put("/api/glossary", json={"text": "x"}).status_code == 401
     assert client.delete("/api/glossary", headers=client.alice).status_code == 200
     assert client.get("/api/glossary", headers=client.alice).json()["entries"] == 0
+
+
+def test_a_glossary_respells_a_finished_transcript(client, ready_meeting) -> None:
+    base = f"/api/meetings/{ready_meeting['id']}"
+    client.delete("/api/glossary", headers=client.alice)
+    # Neither the meeting nor its owner has a glossary: nothing to apply, said plainly.
+    r = client.post(f"{base}/glossary", headers=client.alice)
+    assert r.status_code == 422
+    assert "no glossary" in r.json()["error"]["message"]
+    r = client.post(f"{base}/glossary", headers=client.alice, json={"text": "ok\nbad | | x"})
+    assert r.status_code == 422
+    assert "line 2" in r.json()["error"]["message"]
+    before = client.get(f"{base}/transcript", headers=client.alice).json()
+    assert (
+        client.post(f"{base}/glossary", headers=client.bob, json={"text": "A"}).status_code == 404
+    )
+
+    # The owner's global glossary is used when no text is sent.
+    client.put("/api/glossary", headers=client.alice, json={"text": "Bus Budget | budget"})
+    r = client.post(f"{base}/glossary", headers=client.alice)
+    assert r.status_code == 200, r.text
+    changed = r.json()["changed"]
+    assert changed
+    after = client.get(f"{base}/transcript", headers=client.alice).json()
+    texts = {u["id"]: u["text"] for u in after["segments"]}
+    for u in before["segments"]:
+        if u["id"] in changed:
+            assert "Bus Budget" in texts[u["id"]]
+            assert "Bus Budget" in "".join(
+                w["word"] for w in next(x for x in after["segments"] if x["id"] == u["id"])["words"]
+            )
+        else:
+            assert texts[u["id"]] == u["text"]
+    # Search and export see the new spelling; applying again changes nothing.
+    hits = client.get("/api/search", params={"q": "Bus Budget"}, headers=client.alice).json()
+    assert hits["hits"]
+    txt = client.get(f"{base}/export/txt", headers=client.alice).text
+    assert "Bus Budget" in txt
+    assert client.post(f"{base}/glossary", headers=client.alice).json()["changed"] == []
+    client.delete("/api/glossary", headers=client.alice)

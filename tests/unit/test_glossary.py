@@ -108,3 +108,11 @@ def test_the_global_glossary_is_kept_whole(tmp_path: Path) -> None:
     path.write_bytes(b"ok\nbad\x01line\n")
     with pytest.raises(OptionsError, match="line 2"):
         glossary.load_global(path)
+
+
+def test_fixing_twice_changes_nothing_more() -> None:
+    g = glossary.parse("Bus Budget | budget\n運輸署 | 運輸\n")
+    once = g.fix(words(" the", " budget", " of", " 運輸", "處"))
+    assert "".join(w.text for w in once) == " the Bus Budget of 運輸署處"
+    assert g.fix(once) == once
+    assert g.fix_text("the Bus Budget and the budget") == "the Bus Budget and the Bus Budget"

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from minutes.errors import MinutesError, OptionsError
+from minutes.glossary import Glossary
 from minutes.minutes.schema import Minutes
 from minutes.server.tables import (
     Job,
@@ -157,6 +158,27 @@ def edit_utterance(s: Session, meeting: Meeting, uid: str, text: str) -> Utteran
         .values(text=text, edited=True)
     )
     return edited
+
+
+def apply_glossary(s: Session, meeting: Meeting, glossary: Glossary) -> list[str]:
+    """Rewrite a glossary's variants in a finished transcript; the ids of the lines it
+    changed. Corrections people made are rewritten too, but stay marked as theirs."""
+    t = _require(s, meeting)
+    changed: dict[str, Utterance] = {}
+    for u in t.utterances:
+        text = glossary.fix_text(u.text)
+        if text != u.text:
+            changed[u.id] = replace(u, text=text, words=glossary.fix(u.words))
+    if not changed:
+        return []
+    _rewrite(s, meeting, replace(t, utterances=tuple(changed.get(u.id, u) for u in t.utterances)))
+    for uid, u in changed.items():
+        s.execute(
+            update(UtteranceRow)
+            .where(UtteranceRow.meeting_id == meeting.id, UtteranceRow.uid == uid)
+            .values(text=u.text)
+        )
+    return list(changed)
 
 
 def rename_speaker(s: Session, meeting: Meeting, speaker_id: str, name: str) -> Speaker:

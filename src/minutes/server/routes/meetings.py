@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from minutes import glossary
 from minutes.errors import OptionsError
 from minutes.formats import FORMATS, get_writer
 from minutes.server import jobs, meetings, search, uploads
@@ -47,6 +48,11 @@ AUDIO_TYPES = {
 
 class TextEdit(BaseModel):
     text: str = Field(max_length=meetings.MAX_TEXT)
+
+
+class GlossaryApply(BaseModel):
+    # None: the meeting's own glossary laid over the owner's global one.
+    text: str | None = Field(default=None, max_length=glossary.MAX_BYTES)
 
 
 class SpeakerRename(BaseModel):
@@ -268,6 +274,27 @@ def edit_utterance(
     with ctx.db.session() as s:
         m = meetings.get(s, user.id, meeting_id, lock=True)
         return {"utterance": meetings.edit_utterance(s, m, uid, body.text).to_dict()}
+
+
+@router.post("/meetings/{meeting_id}/glossary")
+def apply_glossary(
+    meeting_id: str, ctx: Ctx, user: User, body: GlossaryApply | None = None
+) -> dict[str, Any]:
+    """Spell a finished transcript the glossary's way (its variants rewritten), without
+    transcribing it again: a glossary given here, or the meeting's and the global one."""
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id, lock=True)
+        if body is not None and body.text is not None:
+            g = glossary.parse(body.text, "glossary")
+        else:
+            own = json.loads(m.options or "{}").get("glossary") or ""
+            g = glossary.parse(own, "the meeting's glossary").over(jobs.owner_glossary(s, user.id))
+        if not g:
+            raise OptionsError(
+                "There is no glossary to apply: set one (Glossary, or PUT /api/glossary) "
+                "or send its text."
+            )
+        return {"changed": meetings.apply_glossary(s, m, g)}
 
 
 @router.patch("/meetings/{meeting_id}/speakers/{speaker_id}")

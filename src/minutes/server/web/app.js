@@ -515,6 +515,14 @@ function renderMeeting(root, meeting, transcript, back, params) {
   });
   const exports = h("div", { class: "exports" }, FORMATS.map((f) =>
     h("a", { class: "button", href: `/api/meetings/${id}/export/${f}`, download: "" }, f.toUpperCase())));
+  const respell = h("button", { type: "button", id: "apply-glossary", onclick: async () => {
+    respell.disabled = true;
+    try {
+      const r = await api(`/api/meetings/${id}/glossary`, { method: "POST" });
+      toast(r.changed.length ? t("respelled", { n: r.changed.length }) : t("respelledNone"));
+      if (r.changed.length) route();
+    } catch (err) { fail(err); } finally { respell.disabled = false; }
+  } }, t("applyGlossary"));
   const del = h("button", { type: "button", class: "danger", onclick: async () => {
     if (!confirm(t("confirmDelete", { title: meeting.title }))) return;
     try { await api(`/api/meetings/${id}`, { method: "DELETE" }); toast(t("deleted")); location.hash = "#/"; } catch (err) { fail(err); }
@@ -529,6 +537,8 @@ function renderMeeting(root, meeting, transcript, back, params) {
     h("aside", { class: "side-col" },
       h("div", { class: "card" }, h("h2", {}, t("speakers")), speakerList),
       minutesCard,
+      h("div", { class: "card" }, h("h2", {}, t("glossary")),
+        h("p", { class: "muted small" }, t("applyGlossaryHint")), respell),
       h("div", { class: "card" }, h("h2", {}, t("export")), exports),
       h("div", { class: "card" }, del))));
 
