@@ -86,7 +86,6 @@ class Glossary:
                 result = _replace(result, v, e.term)
         return result
 
-
     def fix_text(self, text: str) -> str:
         """:meth:`fix` on a finished line of text (a stored or corrected transcript)."""
         if not text:
