@@ -206,6 +206,8 @@ def identify(
 ) -> list[Match]:
     """Name speakers by their closest enrolled voice; each name used at most once.
 
+    A person may have several prints (enrolled from a clip and from past meetings):
+    the best-matching one names the speaker, and no other speaker gets that name.
     Prints of another speaker model (another vector size) are skipped."""
     size = next((len(v) for v in centroids.values() if len(v)), 0)
     prints = [p for p in prints if len(p.vector) == size]
@@ -222,16 +224,17 @@ def identify(
         reverse=True,
     )
     used_s: set[int] = set()
-    used_p: set[int] = set()
+    used_names: set[str] = set()
     out = []
     for score, i, j in pairs:
         if score < threshold:
             break
-        if i in used_s or j in used_p:
+        name = prints[j].name
+        if i in used_s or name in used_names:
             continue
         used_s.add(i)
-        used_p.add(j)
-        out.append(Match(speakers[i], prints[j].name, score))
+        used_names.add(name)
+        out.append(Match(speakers[i], name, score))
     return out
 
 

@@ -79,6 +79,12 @@ def test_identify_uses_each_name_once_and_respects_the_threshold() -> None:
     assert vp.identify({"S0": b}, prints[:1], threshold=0.9) == []
     assert vp.identify({"S0": a, "S1": a}, prints[:1], threshold=0.5)[0].speaker in ("S0", "S1")
     assert len(vp.identify({"S0": a, "S1": a}, prints[:1], threshold=0.5)) == 1
+    # Two prints of one person (a clip and a past meeting) still name one speaker: the
+    # one closest to either print.
+    twice = [vp.Voiceprint("A", (1.0, 0.0), 10), vp.Voiceprint("A", (0.6, 0.8), 10)]
+    c = np.array([0.6, 0.8], dtype=np.float32)
+    matches = vp.identify({"S0": a, "S1": c}, twice, threshold=0.5)
+    assert [m.name for m in matches] == ["A"]
 
 
 def test_prints_of_an_earlier_model_are_kept_but_not_used(tmp_path: Path) -> None:
