@@ -85,7 +85,7 @@ def utterances(
     decided from its text as well as the recogniser's language for its segment.
     """
     converter = converter or ScriptConverter("auto")
-    glossary = glossary or Glossary()
+    glossary = (glossary or Glossary()).in_script(converter.convert)
     out: list[Utterance] = []
     current: list[Word] = []
     lang = ""

@@ -14,7 +14,7 @@ The first term is the spelling to keep; the others are variants to replace.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -85,6 +85,22 @@ class Glossary:
             for v in sorted(e.variants, key=len, reverse=True):
                 result = _replace(result, v, e.term)
         return result
+
+    def in_script(self, convert: Callable[[str], str]) -> Glossary:
+        """This glossary written in the transcript's Chinese script.
+
+        A term given in Traditional lands in a Simplified transcript as Simplified (and
+        the other way round), and its variants match text that was converted too; the
+        variants as given are kept as well.
+        """
+        entries = []
+        for e in self.entries:
+            term = convert(e.term)
+            variants = tuple(
+                v for v in dict.fromkeys((*map(convert, e.variants), *e.variants)) if v != term
+            )
+            entries.append(Entry(term, variants))
+        return Glossary(tuple(entries))
 
     def fix_text(self, text: str) -> str:
         """:meth:`fix` on a finished line of text (a stored or corrected transcript)."""

@@ -61,6 +61,22 @@ def test_chinese_is_converted_with_phrase_context_and_tagged() -> None:
     assert utts[0].language == "yue"
 
 
+def test_a_glossary_in_one_script_fixes_a_transcript_in_another() -> None:
+    from minutes.glossary import parse
+
+    # An HK user's glossary, a meeting written in Simplified: the variant still matches
+    # and the term is written in Simplified, like every other Chinese word.
+    s = seg([("我们", 0.0, 0.4), ("问", 0.4, 0.8), ("运输", 0.8, 1.2), ("处", 1.2, 1.6)], "zh")
+    turns = [Turn(0, 2, "SPEAKER_00")]
+    g = parse("運輸署 | 運輸處")
+    assert utterances(assign_speakers([s], turns), ScriptConverter("cn"), g)[0].text == (
+        "我们问运输署"
+    )
+    assert utterances(assign_speakers([s], turns), ScriptConverter("hk"), g)[0].text == (
+        "我們問運輸署"
+    )
+
+
 def test_talk_time_and_order() -> None:
     turns = [Turn(0, 2, "SPEAKER_01"), Turn(2, 3, "SPEAKER_00"), Turn(3, 6, "SPEAKER_01")]
     speakers = speakers_from([], turns)

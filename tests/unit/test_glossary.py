@@ -116,3 +116,17 @@ def test_fixing_twice_changes_nothing_more() -> None:
     assert "".join(w.text for w in once) == " the Bus Budget of 運輸署處"
     assert g.fix(once) == once
     assert g.fix_text("the Bus Budget and the budget") == "the Bus Budget and the Bus Budget"
+
+
+def test_a_glossary_follows_the_transcripts_script() -> None:
+    from minutes.language import ScriptConverter
+
+    hk = glossary.parse("運輸署 | 運輸處\nLegCo | Legco\n")
+    cn = hk.in_script(ScriptConverter("cn").convert)
+    assert cn.entries[0].term == "运输署"
+    out = cn.fix(ScriptConverter("cn").convert_words(words("我哋", "問", "運輸", "處")))
+    assert "".join(w.text for w in out) == "我哋问运输署"
+    assert cn.entries[1] == hk.entries[1]  # Latin is never converted
+    back = glossary.parse("运输署 | 运输处").in_script(ScriptConverter("hk").convert)
+    assert back.entries[0].term == "運輸署"
+    assert hk.in_script(ScriptConverter("auto").convert) == hk

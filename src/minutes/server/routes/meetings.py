@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from minutes import glossary
 from minutes.errors import OptionsError
 from minutes.formats import FORMATS, get_writer
+from minutes.language import ScriptConverter
 from minutes.server import jobs, meetings, search, uploads
 from minutes.server.context import Ctx, ServerContext, User
 from minutes.server.tables import Meeting
@@ -294,6 +295,8 @@ def apply_glossary(
                 "There is no glossary to apply: set one (Glossary, or PUT /api/glossary) "
                 "or send its text."
             )
+        script = json.loads(m.options or "{}").get("script") or "hk"
+        g = g.in_script(ScriptConverter(script).convert)
         return {"changed": meetings.apply_glossary(s, m, g)}
 
 
