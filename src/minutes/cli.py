@@ -492,7 +492,7 @@ def glossary_show() -> None:
             "(one 'term | variant | …' per line)."
         )
         return
-    out.print(escape(glossaries.text_of(g)), end="")
+    out.print(escape(glossaries.global_path().read_text(encoding="utf-8")), end="")
 
 
 @glossary_app.command("set")
@@ -502,8 +502,9 @@ def glossary_set(
     """Replace the global glossary with this file (checked first)."""
     from minutes import glossary as glossaries
 
-    g = glossaries.load(file)
-    path = glossaries.save_global(g)
+    glossaries.load(file)  # names the file in any error
+    g = glossaries.save_global(file.read_text(encoding="utf-8"))
+    path = glossaries.global_path()
     out.print(f"Global glossary set: {_count(len(g.entries), 'entry')} ({escape(str(path))}).")
 
 

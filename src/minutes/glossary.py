@@ -147,11 +147,6 @@ def load(path: str | Path) -> Glossary:
     return parse(text, str(p))
 
 
-def text_of(g: Glossary) -> str:
-    """The glossary written back in its file format (one entry per line)."""
-    return "".join(" | ".join((e.term, *e.variants)) + "\n" for e in g.entries)
-
-
 def global_path() -> Path:
     """Where the command line keeps the user's global glossary (the server keeps one per
     user in its database)."""
@@ -166,13 +161,14 @@ def load_global(path: Path | None = None) -> Glossary:
     return load(path) if path.exists() else Glossary()
 
 
-def save_global(g: Glossary, path: Path | None = None) -> Path:
-    """Replace the global glossary (atomically: the old one stays whole on failure)."""
+def save_global(text: str, path: Path | None = None) -> Glossary:
+    """Replace the global glossary with ``text`` as written (comments kept), once it
+    parses; atomically, so the old one stays whole on any failure."""
     from minutes.formats.base import atomic_write_text
 
-    path = path or global_path()
-    atomic_write_text(path, text_of(g))
-    return path
+    g = parse(text, "global glossary")
+    atomic_write_text(path or global_path(), text)
+    return g
 
 
 def from_terms(terms: Iterable[str]) -> Glossary:

@@ -102,9 +102,12 @@ def test_a_meeting_glossary_is_laid_over_the_global_one() -> None:
 def test_the_global_glossary_is_kept_whole(tmp_path: Path) -> None:
     path = tmp_path / "data" / "glossary.txt"
     assert not glossary.load_global(path)  # none set yet: empty, not an error
-    glossary.save_global(G, path)
-    assert glossary.load_global(path) == G
-    assert glossary.parse(glossary.text_of(G)) == G
+    text = "# ours\n運輸署 | 运输署 | 運輸處\nTransport Department | transport dept\n"
+    assert glossary.save_global(text, path) == glossary.load_global(path)
+    assert path.read_text(encoding="utf-8") == text  # as written, comments kept
+    with pytest.raises(OptionsError, match="line 1"):
+        glossary.save_global("a | | b\n", path)
+    assert path.read_text(encoding="utf-8") == text
     path.write_bytes(b"ok\nbad\x01line\n")
     with pytest.raises(OptionsError, match="line 2"):
         glossary.load_global(path)
