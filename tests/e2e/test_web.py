@@ -60,6 +60,7 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     page.wait_for_selector("#glossary [role=status]:has-text('1 entry')")
     page.select_option("#upload-script", "cn")
     page.fill("#upload-glossary", "Traffic Study | traffic study")
+    page.fill("#upload-max-speakers", "3")
     page.set_input_files("#file", str(english_meeting_wav))
     page.wait_for_selector(".upload-status:has-text('transcription queued')")
     page.evaluate("window.scrollTo(0, 0)")
@@ -81,7 +82,11 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     assert "Traffic Study" in spoken
     # Lines the recogniser was unsure of (and only those) are greyed for checking by ear.
     mid = page.url.rsplit("/", 1)[-1]
-    segments = page.request.get(f"{web.url}/api/meetings/{mid}/transcript").json()["segments"]
+    doc = page.request.get(f"{web.url}/api/meetings/{mid}/transcript").json()
+    segments = doc["segments"]
+    # The upload form's options reached the pipeline.
+    assert doc["metadata"]["options"]["script"] == "cn"
+    assert doc["metadata"]["options"]["max_speakers"] == 3
     unsure = sum(seg["confidence"] < 0.5 for seg in segments)
     assert page.locator(".utt.unclear").count() == unsure
 

@@ -350,6 +350,9 @@ def test_oversized_upload_without_length_is_cut_off_while_streaming(client) -> N
         ({"script": "hieroglyph"}, "script"),
         ({"num_speakers": "many"}, "num_speakers"),
         ({"glossary": "x" * 100_001}, "glossary"),
+        ({"glossary": "fine\nbroken | | line"}, "line 2"),
+        ({"min_speakers": "5", "max_speakers": "2"}, "speaker bounds"),
+        ({"max_speakers": "0"}, "speaker bounds"),
     ],
 )
 def test_bad_options_are_refused_before_storing(client, english_meeting_wav, fields, words) -> None:

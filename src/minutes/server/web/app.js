@@ -139,6 +139,8 @@ async function viewList(root) {
   const langSel = h("select", { name: "language", id: "upload-language" },
     ["auto", "yue", "zh", "en"].map((v) => h("option", { value: v }, t(v))));
   const spk = h("input", { type: "number", min: 1, max: 20, name: "num_speakers", id: "upload-speakers", placeholder: t("speakersAuto") });
+  const spkMin = h("input", { type: "number", min: 1, max: 20, name: "min_speakers", id: "upload-min-speakers", placeholder: "1" });
+  const spkMax = h("input", { type: "number", min: 1, max: 20, name: "max_speakers", id: "upload-max-speakers", placeholder: "10" });
   const scriptSel = h("select", { name: "script", id: "upload-script" },
     ["hk", "tw", "cn", "auto"].map((v) => h("option", { value: v }, t("script_" + v))));
   const terms = h("textarea", { name: "glossary", id: "upload-glossary", rows: 2, maxlength: 100000,
@@ -146,6 +148,7 @@ async function viewList(root) {
   const drop = h("label", { for: "file", class: "dropzone", tabindex: 0 },
     h("strong", {}, t("upload")), h("span", { class: "muted" }, t("dropHere")));
   const send = (file) => uploadFile(file, { language: langSel.value, num_speakers: spk.value,
+    min_speakers: spkMin.value, max_speakers: spkMax.value,
     script: scriptSel.value, glossary: terms.value }, bar, status);
   fileInput.addEventListener("change", () => { if (fileInput.files[0]) send(fileInput.files[0]); fileInput.value = ""; });
   drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fileInput.click(); } });
@@ -163,6 +166,7 @@ async function viewList(root) {
     h("section", { class: "card upload" }, drop, fileInput,
       h("div", { class: "upload-options" },
         h("label", {}, t("language"), langSel), h("label", {}, t("speakerCount"), spk),
+        h("label", {}, t("speakersAtLeast"), spkMin), h("label", {}, t("speakersAtMost"), spkMax),
         h("label", {}, t("script"), scriptSel),
         h("label", { class: "wide" }, t("meetingGlossary"), terms)),
       bar, status),
@@ -219,6 +223,8 @@ function uploadFile(file, options, bar, status) {
   form.append("file", file, file.name);
   form.append("language", options.language);
   if (options.num_speakers) form.append("num_speakers", options.num_speakers);
+  if (options.min_speakers) form.append("min_speakers", options.min_speakers);
+  if (options.max_speakers) form.append("max_speakers", options.max_speakers);
   if (options.script) form.append("script", options.script);
   if (options.glossary && options.glossary.trim()) form.append("glossary", options.glossary);
   const xhr = new XMLHttpRequest();
