@@ -525,7 +525,8 @@ function renderMeeting(root, meeting, transcript, back, params) {
     respell.disabled = true;
     try {
       const r = await api(`/api/meetings/${id}/glossary`, { method: "POST" });
-      toast(r.changed.length ? t("respelled", { n: r.changed.length }) : t("respelledNone"));
+      const n = r.changed.length;
+      toast(t(n === 0 ? "respelledNone" : n === 1 ? "respelledOne" : "respelled", { n }));
       if (r.changed.length) route();
     } catch (err) { fail(err); } finally { respell.disabled = false; }
   } }, t("applyGlossary"));
