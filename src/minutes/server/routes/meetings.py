@@ -285,18 +285,17 @@ def apply_glossary(
     transcribing it again: a glossary given here, or the meeting's and the global one."""
     with ctx.db.session() as s:
         m = meetings.get(s, user.id, meeting_id, lock=True)
+        # The same options a transcription of this meeting would run with.
+        options = jobs.options_from_json(m.options, jobs.owner_glossary(s, user.id))
+        g = options.glossary
         if body is not None and body.text is not None:
             g = glossary.parse(body.text, "glossary")
-        else:
-            own = json.loads(m.options or "{}").get("glossary") or ""
-            g = glossary.parse(own, "the meeting's glossary").over(jobs.owner_glossary(s, user.id))
         if not g:
             raise OptionsError(
                 "There is no glossary to apply: set one (Glossary, or PUT /api/glossary) "
                 "or send its text."
             )
-        script = json.loads(m.options or "{}").get("script") or "hk"
-        g = g.in_script(ScriptConverter(script).convert)
+        g = g.in_script(ScriptConverter(options.script).convert)
         return {"changed": meetings.apply_glossary(s, m, g)}
 
 
