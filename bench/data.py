@@ -80,6 +80,59 @@ def ami_path(uri: str) -> Path:
     return SHARED / AMI_DIR / ("trñ00.wav" if uri == "trn00" else f"{uri}.wav")
 
 
+# Level every meeting voice is brought to: the AMI excerpts were recorded 16 dB apart
+# (-51 to -35 dBFS), while in one meeting everyone reaches the same microphones.
+VOICE_DBFS = -26.0
+SOLO_EDGE = 0.05  # seconds trimmed from each end of a solo stretch (label jitter)
+
+
+def sample_references() -> list[RefTurn]:
+    """pyannote's 30 s two-speaker sample."""
+    turns = []
+    for line in (SHARED / "diarization/pyannote-audio/sample/sample.rttm").read_text().splitlines():
+        p = line.split()
+        turns.append(RefTurn(float(p[3]), float(p[3]) + float(p[4]), p[7]))
+    return turns
+
+
+def meeting_voices(min_seconds: float = 6.0) -> dict[str, np.ndarray]:
+    """Each speaker of the diarization recordings (AMI excerpts and pyannote's sample),
+    their speech where the reference has them talking alone, joined.
+
+    The close-talk clips give most voices under 5 s of speech in all, too little to tell
+    whether a meeting's speaker count holds up when everyone speaks for a while. These
+    recordings hold real meeting speech of up to 38 s per person. Only people with
+    ``min_seconds`` of solo speech are kept; stretches shorter than 0.5 s are left out.
+    """
+    sources = [(ami_path(uri), turns) for uri, turns in sorted(ami_references().items())]
+    sources.append((SHARED / "diarization/pyannote-audio/sample/sample.wav", sample_references()))
+    voices: dict[str, list[np.ndarray]] = {}
+    for path, turns in sources:
+        samples = np.asarray(decode(path).samples, dtype=np.float32)
+        frames = len(samples) // 160  # 10 ms
+        talking = np.zeros(frames, dtype=np.int64)
+        for t in turns:
+            talking[int(t.start * 100) : int(t.end * 100)] += 1
+        for speaker in sorted({t.speaker for t in turns}):
+            mine = np.zeros(frames, dtype=bool)
+            for t in turns:
+                if t.speaker == speaker:
+                    mine[int(t.start * 100) : int(t.end * 100)] = True
+            solo = np.flatnonzero(np.diff(np.r_[0, (mine & (talking == 1)).astype(int), 0]))
+            edge = int(SOLO_EDGE * 100)
+            for start, end in zip(solo[::2] + edge, solo[1::2] - edge, strict=True):
+                if end - start >= 50:
+                    voices.setdefault(speaker, []).append(samples[start * 160 : end * 160])
+    out: dict[str, np.ndarray] = {}
+    for speaker, parts in voices.items():
+        x = np.concatenate(parts)
+        if len(x) < min_seconds * 16000:
+            continue
+        rms = float(np.sqrt(np.mean(np.square(x))))
+        out[speaker] = (x * (10 ** (VOICE_DBFS / 20) / max(rms, 1e-9))).astype(np.float32)
+    return out
+
+
 @dataclass(frozen=True)
 class Meeting:
     name: str

@@ -12,6 +12,12 @@ detection precision and recall, and the share of reference speech that is overla
 Writes bench/results/diarization-<method>.json.
 
     python bench/diarization_bench.py --method windows   # the resemblyzer baseline
+    python bench/diarization_bench.py --voices meetings  # voices with 7-38 s each
+
+``--voices meetings`` draws the speakers from the diarization recordings instead (AMI
+excerpts and pyannote's sample: each person's speech where they talk alone, levelled;
+ten people with 7-38 s each, so counts up to 10), and writes
+bench/results/diarization-<method>-meetings.json.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from minutes.audio import Audio, decode
 from minutes.options import DIARIZERS
 from minutes.pipeline import Pipeline
 
-from bench.data import RefTurn, asr_items, speaker_of
+from bench.data import RefTurn, asr_items, meeting_voices, speaker_of
 from bench.scoring import diarization_errors
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -106,15 +112,17 @@ def main() -> None:
     # proved too few to tell a real change in the count from noise.
     ap.add_argument("--seeds", type=int, default=9)
     ap.add_argument("--method", default="segmentation", choices=DIARIZERS)
+    ap.add_argument("--voices", default="clips", choices=("clips", "meetings"))
     args = ap.parse_args()
-    voices = speakers()
+    voices = speakers() if args.voices == "clips" else meeting_voices()
+    counts = COUNTS if args.voices == "clips" else (*COUNTS, 10)
     names = sorted(voices)
     options = build_options()
     options = replace(options, diarize=replace(options.diarize, method=args.method))
     pipeline = Pipeline(options)
     pipeline.load()
     rows = []
-    for k in COUNTS:
+    for k in counts:
         if k > len(names):
             continue
         for seed in range(args.seeds):
@@ -155,6 +163,7 @@ def main() -> None:
     hit_ov = sum(r["overlap_hit"] for r in rows)
     summary = {
         "method": args.method,
+        "voices": args.voices,
         "meetings": len(rows),
         "overlap_precision": round(hit_ov / hyp_ov, 3) if hyp_ov else None,
         "overlap_recall": round(hit_ov / ref_ov, 3) if ref_ov else None,
@@ -178,7 +187,8 @@ def main() -> None:
     }
     print(json.dumps(summary))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"diarization-{args.method}.json").write_text(
+    suffix = "" if args.voices == "clips" else f"-{args.voices}"
+    (RESULTS / f"diarization-{args.method}{suffix}.json").write_text(
         json.dumps(
             {"date": time.strftime("%Y-%m-%d %H:%M"), "summary": summary, "rows": rows}, indent=2
         )

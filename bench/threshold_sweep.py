@@ -1,0 +1,143 @@
+"""The clustering threshold against both kinds of constructed meeting and AMI.
+
+    python bench/threshold_sweep.py [--thresholds 0.30,0.35,0.40,0.45,0.50] [--seeds 9]
+
+The speaker count depends on one number, the cosine distance at which CAM++ clusters
+stop merging. Close-talk clips with a few seconds per voice pull it one way (voices
+merge: too few speakers), far-field meeting voices the other (one person's stretches
+spread: too many). Each recording is segmented and embedded once; only clustering,
+linking and turns are redone per threshold, so a sweep costs little more than one run.
+Writes bench/results/threshold-sweep.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from minutes.api import build_options
+from minutes.audio import Audio, decode
+from minutes.pipeline import Pipeline
+from minutes.stages import diarize_segmentation as ds
+from minutes.stages.clustering import cluster
+
+from bench.data import RefTurn, ami_path, ami_references, meeting_voices
+from bench.diarization_bench import COUNTS, build, speakers
+from bench.scoring import diarization_errors
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def recordings(seeds: int) -> list[tuple[str, str, Audio, list[RefTurn], int | None]]:
+    """(set, name, audio, reference, true count) for every recording swept."""
+    out: list[tuple[str, str, Audio, list[RefTurn], int | None]] = []
+    for kind, voices, counts in (
+        ("clips", speakers(), COUNTS),
+        ("meetings", meeting_voices(), (*COUNTS, 10)),
+    ):
+        names = sorted(voices)
+        for k in counts:
+            if k > len(names):
+                continue
+            for seed in range(seeds):
+                # The same draws as bench/diarization_bench.py.
+                rng = np.random.default_rng(1000 * k + seed)
+                chosen = {n: voices[n] for n in rng.choice(names, size=k, replace=False)}
+                samples, ref = build(chosen, rng)
+                out.append((kind, f"k{k}s{seed}", Audio.from_array(samples), ref, k))
+    for uri, ref in sorted(ami_references().items()):
+        out.append(("ami", uri, decode(ami_path(uri)), ref, None))
+    return out
+
+
+def sweep(pipeline: Pipeline, thresholds: list[float], seeds: int) -> list[dict[str, Any]]:
+    diarizer = ds.SegmentationDiarizer(
+        pipeline.segmenter, pipeline.speaker_encoder, pipeline.options.diarize
+    )
+    opts = pipeline.options.diarize
+    rows = []
+    for kind, name, audio, ref, k in recordings(seeds):
+        regions = pipeline.vad.detect(audio)
+        seg = pipeline.segmenter.segment(audio, opts.segmentation_step, speech=regions)
+        keys = ds._key_chunks(seg.num_chunks, opts.embed_every)
+        vectors, owners = diarizer._local_embeddings(audio, seg, keys, lambda *a: None)
+        duration = 30.0 if kind == "ami" else audio.duration
+        for threshold in thresholds:
+            if owners:
+                labels = cluster(vectors, threshold=threshold)
+                links = ds._link(seg, vectors, owners, labels)
+                turns = ds._turns(seg, links, int(labels.max()) + 1, regions, audio.duration)
+            else:
+                turns = ds.one_speaker(regions)
+            e = diarization_errors(ref, turns, name, duration)
+            errors = e["c25_missed_detection"] + e["c25_false_alarm"] + e["c25_confusion"]
+            rows.append(
+                {
+                    "set": kind,
+                    "recording": name,
+                    "threshold": threshold,
+                    "speakers": k if k is not None else e["ref_speakers"],
+                    "hyp_speakers": e["hyp_speakers"],
+                    "errors_c25": round(errors, 3),
+                    "total_c25": round(e["c25_total"], 3),
+                }
+            )
+        print(kind, name, [r["hyp_speakers"] for r in rows[-len(thresholds) :]], flush=True)
+    return rows
+
+
+def summarise(rows: list[dict[str, Any]], thresholds: list[float]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for t in thresholds:
+        line: dict[str, Any] = {}
+        for kind in ("clips", "meetings", "ami"):
+            sel = [r for r in rows if r["set"] == kind and r["threshold"] == t]
+            exact = sum(r["hyp_speakers"] == r["speakers"] for r in sel)
+            line[kind] = {
+                "count_exact": f"{exact}/{len(sel)}",
+                "too_few": sum(r["hyp_speakers"] < r["speakers"] for r in sel),
+                "too_many": sum(r["hyp_speakers"] > r["speakers"] for r in sel),
+            }
+            if kind == "ami":
+                # Pooled over the excerpts, as pyannote.metrics reports a corpus.
+                line[kind]["der_c25"] = round(
+                    sum(r["errors_c25"] for r in sel) / sum(r["total_c25"] for r in sel), 4
+                )
+            else:
+                line[kind]["der_c25_mean"] = round(
+                    float(np.mean([r["errors_c25"] / r["total_c25"] for r in sel])), 4
+                )
+        out[f"{t:.2f}"] = line
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--thresholds", default="0.30,0.35,0.40,0.45,0.50")
+    ap.add_argument("--seeds", type=int, default=9)
+    args = ap.parse_args()
+    thresholds = [float(x) for x in args.thresholds.split(",")]
+    pipeline = Pipeline(build_options())
+    pipeline.load()
+    rows = sweep(pipeline, thresholds, args.seeds)
+    summary = summarise(rows, thresholds)
+    print(json.dumps(summary, indent=1))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "threshold-sweep.json").write_text(
+        json.dumps(
+            {"date": time.strftime("%Y-%m-%d %H:%M"), "summary": summary, "rows": rows}, indent=1
+        )
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
