@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jiwer
+import numpy as np
 import pytest
 
 from minutes.audio import decode
@@ -87,8 +88,6 @@ def test_ami_diarization_error_rate(pipeline, shared_data: Path) -> None:
 def test_cantonese_mandarin_and_english_turns_are_told_apart(pipeline, shared_data: Path) -> None:
     """Whisper base hears both Chinese as "zh"; the register readings must separate them,
     and Cantonese must come out in written Cantonese, Mandarin in standard Chinese."""
-    import numpy as np
-
     from minutes.audio import Audio
     from minutes.language import cantonese_score
 
@@ -119,3 +118,45 @@ def test_cantonese_mandarin_and_english_turns_are_told_apart(pipeline, shared_da
         if language == "zh":
             assert cantonese_score(text) == 0.0, text
     assert set(transcript.language_share) >= {"yue", "zh", "en"}
+
+
+def _alone(shared_data: Path, uri: str, speaker: str) -> list[np.ndarray]:
+    """The stretches (≥ 1 s) of an AMI excerpt where the reference hears only ``speaker``."""
+    rttm = "debug.development.rttm" if uri.startswith("dev") else "debug.train.rttm"
+    spans = [
+        (float(p[3]), float(p[3]) + float(p[4]), p[7])
+        for p in (line.split() for line in (shared_data / AMI / rttm).read_text().splitlines())
+        if p[1] == uri
+    ]
+    x = np.asarray(decode(shared_data / AMI / f"{uri}.wav").samples, np.float32)
+    talking = np.zeros(len(x) // 160, np.int64)
+    mine = np.zeros(len(x) // 160, bool)
+    for a, b, who in spans:
+        talking[int(a * 100) : int(b * 100)] += 1
+        mine[int(a * 100) : int(b * 100)] |= who == speaker
+    edges = np.flatnonzero(np.diff(np.r_[0, (mine & (talking == 1)).astype(int), 0]))
+    return [
+        x[a * 160 : b * 160] for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= 100
+    ]
+
+
+def test_far_field_voices_are_counted_once_each(pipeline, shared_data: Path) -> None:
+    """Three people recorded far-field (AMI), each speaking about 20 s in two turns: one
+    person's stretches vary more than close-talk speech does (CAM++ distances of
+    0.2-0.5 between stretches of one person), and must still be one speaker each."""
+    from minutes.audio import Audio
+
+    people = [("trn06", "FEE083"), ("trn03", "MÉO069"), ("dev00", "MEE009")]
+    voices = []
+    for uri, speaker in people:
+        x = np.concatenate(_alone(shared_data, uri, speaker))
+        voices.append(x * (0.05 / np.sqrt(np.mean(np.square(x)))))  # one meeting, one level
+    gap = np.zeros(8_000, np.float32)
+    parts = [gap]
+    for half in (0, 1):
+        for x in voices:
+            n = len(x) // 2
+            parts += [x[half * n : (half + 1) * n][: 12 * 16_000], gap]
+    audio = Audio.from_array(np.concatenate(parts).astype(np.float32))
+    turns = pipeline._diarize(audio, pipeline.vad.detect(audio), lambda *a: None)
+    assert len({t.speaker for t in turns}) == 3

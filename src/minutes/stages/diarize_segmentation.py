@@ -32,7 +32,7 @@ from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.segment_pyannote import LocalSegmentation, SegmentationModel
 from minutes.types import SpeechRegion, Turn
 
-THRESHOLD = 0.35  # cosine distance at which CAM++ clusters stop merging (docs/benchmarks.md)
+THRESHOLD = 0.40  # cosine distance at which CAM++ clusters stop merging (docs/benchmarks.md)
 MIN_ALONE = 0.3  # seconds a local speaker must talk alone to be embedded (see _local_embeddings)
 MIN_TURN = 0.1  # seconds; shorter runs of frames are dropped
 # A turn this short that abuts another speaker's turn is boundary jitter between chunks,
