@@ -26,8 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from minutes.api import build_options
 from minutes.audio import Audio, decode
 from minutes.pipeline import Pipeline
-from minutes.stages import diarize_segmentation as ds
-from minutes.stages.clustering import cluster
+from minutes.stages.diarize_segmentation import SegmentationDiarizer
 
 from bench.data import RefTurn, ami_path, ami_references, meeting_voices
 from bench.diarization_bench import COUNTS, build, speakers
@@ -59,24 +58,15 @@ def recordings(seeds: int) -> list[tuple[str, str, Audio, list[RefTurn], int | N
 
 
 def sweep(pipeline: Pipeline, thresholds: list[float], seeds: int) -> list[dict[str, Any]]:
-    diarizer = ds.SegmentationDiarizer(
+    diarizer = SegmentationDiarizer(
         pipeline.segmenter, pipeline.speaker_encoder, pipeline.options.diarize
     )
-    opts = pipeline.options.diarize
     rows = []
     for kind, name, audio, ref, k in recordings(seeds):
-        regions = pipeline.vad.detect(audio)
-        seg = pipeline.segmenter.segment(audio, opts.segmentation_step, speech=regions)
-        keys = ds._key_chunks(seg.num_chunks, opts.embed_every)
-        vectors, owners = diarizer._local_embeddings(audio, seg, keys, lambda *a: None)
+        voices = diarizer.voices(audio, pipeline.vad.detect(audio))
         duration = 30.0 if kind == "ami" else audio.duration
         for threshold in thresholds:
-            if owners:
-                labels = cluster(vectors, threshold=threshold)
-                links = ds._link(seg, vectors, owners, labels)
-                turns = ds._turns(seg, links, int(labels.max()) + 1, regions, audio.duration)
-            else:
-                turns = ds.one_speaker(regions)
+            turns = diarizer.speakers(voices, threshold)
             e = diarization_errors(ref, turns, name, duration)
             errors = e["c25_missed_detection"] + e["c25_false_alarm"] + e["c25_confusion"]
             rows.append(

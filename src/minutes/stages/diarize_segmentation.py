@@ -19,6 +19,7 @@ most likely speaker, so the transcript's words always have someone to belong to.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -42,6 +43,17 @@ SLIVER = 0.3
 TOUCH = 0.05
 
 
+@dataclass(frozen=True, slots=True)
+class Voices:
+    """What segmentation and embedding found, before any clustering."""
+
+    seg: LocalSegmentation
+    vectors: np.ndarray  # one CAM++ embedding per (chunk, local speaker) heard alone
+    owners: tuple[tuple[int, int], ...]  # the (chunk, local speaker) of each vector
+    regions: tuple[SpeechRegion, ...]
+    duration: float
+
+
 class SegmentationDiarizer:
     """Speaker turns (overlaps allowed) from a segmentation model and a speaker encoder."""
 
@@ -58,24 +70,40 @@ class SegmentationDiarizer:
     def diarize(
         self, audio: Audio, regions: Sequence[SpeechRegion], progress: Progress = no_progress
     ) -> list[Turn]:
-        opts = self.options
         if not regions:
             return []
+        return self.speakers(self.voices(audio, regions, progress))
+
+    def voices(
+        self, audio: Audio, regions: Sequence[SpeechRegion], progress: Progress = no_progress
+    ) -> Voices:
+        """Steps 1–2: segment the recording and embed the voices heard alone."""
 
         def seg_progress(_stage: str, done: float, total: float) -> None:
             progress("embed", 0.5 * done / max(total, 1.0), 1.0)
 
+        opts = self.options
         seg = self.segmenter.segment(audio, opts.segmentation_step, seg_progress, regions)
         keys = _key_chunks(seg.num_chunks, opts.embed_every)
         vectors, owners = self._local_embeddings(audio, seg, keys, progress)
-        if not owners:
+        return Voices(seg, vectors, tuple(owners), tuple(regions), audio.duration)
+
+    def speakers(self, voices: Voices, threshold: float | None = None) -> list[Turn]:
+        """Steps 3–5: cluster the voices into speakers and lay out their turns.
+
+        ``threshold`` overrides the options' merge distance (the benchmarks sweep it
+        without segmenting and embedding again).
+        """
+        opts = self.options
+        if not voices.owners:
             # Nothing long enough to recognise a voice by: one speaker holds all speech.
-            return one_speaker(regions)
+            return one_speaker(voices.regions)
         lo, hi = opts.bounds
-        threshold = opts.threshold if opts.threshold is not None else THRESHOLD
-        labels = cluster(vectors, min_speakers=lo, max_speakers=hi, threshold=threshold)
-        links = _link(seg, vectors, owners, labels)
-        return _turns(seg, links, int(labels.max()) + 1, regions, audio.duration)
+        if threshold is None:
+            threshold = opts.threshold if opts.threshold is not None else THRESHOLD
+        labels = cluster(voices.vectors, min_speakers=lo, max_speakers=hi, threshold=threshold)
+        links = _link(voices.seg, voices.vectors, voices.owners, labels)
+        return _turns(voices.seg, links, int(labels.max()) + 1, voices.regions, voices.duration)
 
     def _local_embeddings(
         self,
