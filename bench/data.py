@@ -66,13 +66,20 @@ def asr_items() -> list[AsrItem]:
     return items
 
 
+def read_rttm(path: Path) -> dict[str, list[RefTurn]]:
+    """Reference turns per recording (uri) from an RTTM file."""
+    refs: dict[str, list[RefTurn]] = {}
+    for line in path.read_text().splitlines():
+        p = line.split()
+        start = float(p[3])
+        refs.setdefault(p[1], []).append(RefTurn(start, start + float(p[4]), p[7]))
+    return refs
+
+
 def ami_references() -> dict[str, list[RefTurn]]:
     refs: dict[str, list[RefTurn]] = {}
     for name in ("debug.development.rttm", "debug.train.rttm"):
-        for line in (SHARED / AMI_DIR / name).read_text().splitlines():
-            p = line.split()
-            start = float(p[3])
-            refs.setdefault(p[1], []).append(RefTurn(start, start + float(p[4]), p[7]))
+        refs |= read_rttm(SHARED / AMI_DIR / name)
     return refs
 
 
@@ -86,15 +93,6 @@ VOICE_DBFS = -26.0
 SOLO_EDGE = 0.05  # seconds trimmed from each end of a solo stretch (label jitter)
 
 
-def sample_references() -> list[RefTurn]:
-    """pyannote's 30 s two-speaker sample."""
-    turns = []
-    for line in (SHARED / "diarization/pyannote-audio/sample/sample.rttm").read_text().splitlines():
-        p = line.split()
-        turns.append(RefTurn(float(p[3]), float(p[3]) + float(p[4]), p[7]))
-    return turns
-
-
 def meeting_voices(min_seconds: float = 6.0) -> dict[str, np.ndarray]:
     """Each speaker of the diarization recordings (AMI excerpts and pyannote's sample),
     their speech where the reference has them talking alone, joined.
@@ -105,7 +103,8 @@ def meeting_voices(min_seconds: float = 6.0) -> dict[str, np.ndarray]:
     ``min_seconds`` of solo speech are kept; stretches shorter than 0.5 s are left out.
     """
     sources = [(ami_path(uri), turns) for uri, turns in sorted(ami_references().items())]
-    sources.append((SHARED / "diarization/pyannote-audio/sample/sample.wav", sample_references()))
+    sample = SHARED / "diarization/pyannote-audio/sample"
+    sources.append((sample / "sample.wav", read_rttm(sample / "sample.rttm")["sample"]))
     voices: dict[str, list[np.ndarray]] = {}
     for path, turns in sources:
         samples = np.asarray(decode(path).samples, dtype=np.float32)
