@@ -425,7 +425,7 @@ def voiceprint_add(
         )
     if meeting is not None and not speaker:
         raise OptionsError("--meeting needs --speaker: whose voice to remember.")
-    prints = [p for p in vp.load_store() if p.name != " ".join(name.split())]
+    prints = vp.load_store()
     pipeline = Pipeline()
     if meeting is not None and speaker:
         transcript = _load_transcript(meeting)
@@ -433,43 +433,52 @@ def voiceprint_add(
         audio = decode(audio_path or _recording_of(transcript, meeting))
         with err.status("Listening to the speaker…"):
             new = vp.enrol_speaker(name, pipeline.speaker_encoder, audio, transcript, speaker)
+        source = f"meeting {meeting.name}, {speaker}"
     else:
         assert clip is not None
         audio = decode(clip)
         with err.status("Listening to the clip…"):
             new = vp.enrol(name, pipeline.speaker_encoder, audio, pipeline.vad.detect(audio))
-    path = vp.save_store([*prints, new])
+        source = f"clip {clip.name}"
+    # A person may be enrolled several times (a clip, past meetings in other rooms):
+    # every print is kept and the best-matching one names them, as on the server.
+    path = vp.save_store([*prints, replace(new, source=source)])
+    theirs = sum(vp.name_key(p.name) == vp.name_key(new.name) for p in prints) + 1
+    more = f"; {theirs} voiceprints for them now" if theirs > 1 else ""
     out.print(
-        f"Enrolled [bold]{escape(new.name)}[/] from {new.seconds:.0f} s of speech "
+        f"Enrolled [bold]{escape(new.name)}[/] from {new.seconds:.0f} s of speech{more} "
         f"({escape(str(path))})."
     )
 
 
 @voiceprint_app.command("list")
 def voiceprint_list() -> None:
-    """The enrolled voices."""
+    """The enrolled voices, with where each of their voiceprints came from."""
     from minutes import voiceprints as vp
 
     prints = vp.load_store()
     if not prints:
         out.print("No voices enrolled. Add one with `minutes voiceprint add NAME CLIP`.")
-    for p in prints:
-        stale = "" if p.usable else "  [yellow]made by an earlier model: enrol again[/]"
-        out.print(f"{escape(p.name)}  ({p.seconds:.0f} s of speech){stale}")
+    # One line per print, a person's prints together.
+    for p in sorted(prints, key=lambda p: vp.name_key(p.name)):
+        source = f"{p.source}, " if p.source else ""
+        stale = "  [yellow]made by an earlier model: enrol again[/]" if not p.usable else ""
+        out.print(f"{escape(p.name)}  ({escape(source)}{p.seconds:.0f} s of speech){stale}")
 
 
 @voiceprint_app.command("remove")
 def voiceprint_remove(name: Annotated[str, typer.Argument(help="Who to forget")]) -> None:
-    """Delete an enrolled voice."""
+    """Delete an enrolled person: every voiceprint under that name."""
     from minutes import voiceprints as vp
     from minutes.errors import OptionsError
 
     prints = vp.load_store()
-    keep = [p for p in prints if p.name != name]
+    keep = [p for p in prints if vp.name_key(p.name) != vp.name_key(name)]
     if len(keep) == len(prints):
         raise OptionsError(f"No enrolled voice named {name!r}; see `minutes voiceprint list`.")
     vp.save_store(keep)
-    out.print(f"Removed {escape(name)}.")
+    gone = len(prints) - len(keep)
+    out.print(f"Removed {escape(name)}" + (f" ({gone} voiceprints)." if gone > 1 else "."))
 
 
 app.add_typer(voiceprint_app, name="voiceprint")

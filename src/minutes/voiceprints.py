@@ -45,6 +45,7 @@ class Voiceprint:
     name: str
     vector: tuple[float, ...]
     seconds: float
+    source: str = ""  # where it was enrolled from: "clip chan.m4a", "meeting board.json, …"
 
     def array(self) -> np.ndarray:
         return np.asarray(self.vector, dtype=np.float32)
@@ -64,6 +65,7 @@ class Voiceprint:
             "name": self.name,
             "model": self.model,
             "seconds": round(self.seconds, 2),
+            "source": self.source,
             "vector": [round(x, 6) for x in self.vector],
         }
 
@@ -72,7 +74,12 @@ class Voiceprint:
         vector = d["vector"]
         if not isinstance(vector, list):
             raise InputError("A voiceprint's vector must be a list of numbers.")
-        return cls(str(d["name"]), tuple(float(x) for x in vector), float(str(d["seconds"])))
+        return cls(
+            str(d["name"]),
+            tuple(float(x) for x in vector),
+            float(str(d["seconds"])),
+            str(d.get("source") or ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,11 @@ class Match:
     speaker: str
     name: str
     score: float
+
+
+def name_key(name: str) -> str:
+    """What makes two names one person's: spacing and letter case do not count."""
+    return " ".join(name.split()).casefold()
 
 
 def _limit(regions: Sequence[SpeechRegion], seconds: float) -> list[SpeechRegion]:
@@ -230,10 +242,11 @@ def identify(
         if score < threshold:
             break
         name = prints[j].name
-        if i in used_s or name in used_names:
+        key = name_key(name)
+        if i in used_s or key in used_names:
             continue
         used_s.add(i)
-        used_names.add(name)
+        used_names.add(key)
         out.append(Match(speakers[i], name, score))
     return out
 

@@ -85,6 +85,12 @@ def test_identify_uses_each_name_once_and_respects_the_threshold() -> None:
     c = np.array([0.6, 0.8], dtype=np.float32)
     matches = vp.identify({"S0": a, "S1": c}, twice, threshold=0.5)
     assert [m.name for m in matches] == ["A"]
+    # …also when enrolled under the name spelled with other spacing or case.
+    spelt = [
+        vp.Voiceprint("Alan Chan", (1.0, 0.0), 10),
+        vp.Voiceprint("alan  chan", (0.6, 0.8), 10),
+    ]
+    assert len(vp.identify({"S0": a, "S1": c}, spelt, threshold=0.5)) == 1
 
 
 def test_prints_of_an_earlier_model_are_kept_but_not_used(tmp_path: Path) -> None:
@@ -225,8 +231,17 @@ def test_command_line_enrols_lists_uses_and_forgets(
     text = (tmp_path / "again" / "meeting.txt").read_text()
     assert "Alan Chan:" in text
     assert "Betty Wong:" in text
+    # Enrolled a second time, from this meeting: both prints kept, either can name him.
+    more = run("voiceprint", "add", "alan  chan", "--meeting", past, "--speaker", "Alan Chan")
+    assert more.returncode == 0, more.stderr
+    assert "2 voiceprints for them now" in more.stdout
+    listed = run("voiceprint", "list").stdout
+    assert "(clip alan.wav," in listed
+    assert "(meeting meeting.json, Alan Chan," in listed
     assert run("voiceprint", "remove", "Betty Wong").returncode == 0
-    assert run("voiceprint", "remove", "Alan Chan").returncode == 0
+    removed = run("voiceprint", "remove", "Alan Chan")
+    assert removed.returncode == 0
+    assert "2 voiceprints" in removed.stdout
     gone = run("voiceprint", "remove", "Alan Chan")
     assert gone.returncode == 2
     assert "No enrolled voice" in gone.stderr
