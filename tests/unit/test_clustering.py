@@ -56,3 +56,31 @@ def test_long_meetings_are_subsampled() -> None:
 
 def test_empty() -> None:
     assert len(cluster(np.zeros((0, 8), dtype=np.float32))) == 0
+
+
+def _with_stray(distance: float) -> np.ndarray:
+    """Two tight voices on orthogonal axes and one embedding ``distance`` (cosine) from
+    the first voice's centre, in a direction of its own."""
+    dim = 16
+    rng = np.random.default_rng(1)
+    a = np.eye(dim)[0] + 0.005 * rng.normal(size=(20, dim))
+    b = np.eye(dim)[1] + 0.005 * rng.normal(size=(20, dim))
+    cos = 1.0 - distance
+    stray = cos * np.eye(dim)[0] + np.sqrt(1 - cos**2) * np.eye(dim)[2]
+    return np.concatenate([a, b, stray[None]]).astype(np.float32)
+
+
+def test_a_voice_heard_for_under_a_second_joins_its_neighbour() -> None:
+    x = _with_stray(0.43)  # past the 0.40 threshold, within 0.40 + SHORT_MARGIN
+    long_enough = np.full(len(x), 2.0)
+    short = long_enough.copy()
+    short[-1] = 0.6
+    assert len(set(cluster(x, threshold=0.40).tolist())) == 3
+    assert len(set(cluster(x, threshold=0.40, seconds=long_enough).tolist())) == 3
+    joined = cluster(x, threshold=0.40, seconds=short)
+    assert len(set(joined.tolist())) == 2
+    assert joined[-1] == joined[0]
+    # …but not when the user asked for three speakers, nor when it is far from everyone.
+    assert len(set(cluster(x, threshold=0.40, seconds=short, min_speakers=3).tolist())) == 3
+    far = cluster(_with_stray(0.7), threshold=0.40, seconds=short)
+    assert len(set(far.tolist())) == 3

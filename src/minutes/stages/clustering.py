@@ -4,6 +4,12 @@ Agglomerative clustering (average linkage, cosine distance) proposes a count by 
 distance threshold; the count is then clamped to the user's bounds and the dendrogram
 cut there. Long meetings cluster a bounded subsample and assign the rest to the nearest
 centroid, so time and memory stay flat.
+
+When the caller knows how long each embedding's voice was heard, a cluster heard for
+under a second in all joins its nearest neighbour at a looser distance: an embedding of
+under a second sits about four times further from its own speaker's centre than one of
+several seconds (docs/benchmarks.md, session 7), so such a cluster is more often a
+stray piece of someone already found than a new person.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import numpy as np
 
 MAX_CLUSTERED = 2000  # windows clustered exactly; the rest are assigned to centroids
 REFINE_ITERATIONS = 3
+SHORT_SECONDS = 1.0  # a cluster heard alone for less than this in all is "short"
+SHORT_MARGIN = 0.05  # added to the threshold when a short cluster joins its neighbour
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -25,8 +33,14 @@ def cluster(
     min_speakers: int = 1,
     max_speakers: int = 10,
     threshold: float = 0.4,
+    seconds: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Speaker label (0..k-1, ordered by first appearance) for each embedding row."""
+    """Speaker label (0..k-1, ordered by first appearance) for each embedding row.
+
+    ``seconds``, when given, is how long each row's voice was heard; clusters heard
+    for under ``SHORT_SECONDS`` in all merge into their nearest neighbour within
+    ``threshold + SHORT_MARGIN``, never below ``min_speakers``.
+    """
     from scipy.cluster.hierarchy import fcluster, linkage
 
     n = len(embeddings)
@@ -48,7 +62,31 @@ def cluster(
         labels = fcluster(tree, t=k, criterion="maxclust")
     centroids = _centroids(sample, labels - 1)
     assigned = _refine(x, centroids)
+    if seconds is not None:
+        assigned = _absorb_short(x, assigned, seconds, threshold + SHORT_MARGIN, min_k)
     return _order_by_appearance(assigned)
+
+
+def _absorb_short(
+    x: np.ndarray, labels: np.ndarray, seconds: np.ndarray, threshold: float, min_k: int
+) -> np.ndarray:
+    """Merge clusters heard for under ``SHORT_SECONDS`` into their nearest neighbour
+    (average cosine distance) when it is within ``threshold``; shortest first."""
+    labels = labels.copy()
+    while True:
+        present = np.unique(labels)
+        if len(present) <= min_k:
+            return labels
+        heard = {int(c): float(seconds[labels == c].sum()) for c in present}
+        for c in sorted((c for c in heard if heard[c] < SHORT_SECONDS), key=heard.__getitem__):
+            own = x[labels == c]
+            dist = {int(d): float(np.mean(1.0 - own @ x[labels == d].T)) for d in present if d != c}
+            nearest = min(dist, key=dist.__getitem__)
+            if dist[nearest] < threshold:
+                labels[labels == c] = nearest
+                break  # distances changed: look again
+        else:
+            return labels
 
 
 def _centroids(x: np.ndarray, labels: np.ndarray) -> np.ndarray:

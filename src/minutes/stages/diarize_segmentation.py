@@ -50,6 +50,7 @@ class Voices:
     seg: LocalSegmentation
     vectors: np.ndarray  # one CAM++ embedding per (chunk, local speaker) heard alone
     owners: tuple[tuple[int, int], ...]  # the (chunk, local speaker) of each vector
+    seconds: np.ndarray  # how long each vector's voice was heard
     regions: tuple[SpeechRegion, ...]
     duration: float
 
@@ -85,8 +86,8 @@ class SegmentationDiarizer:
         opts = self.options
         seg = self.segmenter.segment(audio, opts.segmentation_step, seg_progress, regions)
         keys = _key_chunks(seg.num_chunks, opts.embed_every)
-        vectors, owners = self._local_embeddings(audio, seg, keys, progress)
-        return Voices(seg, vectors, tuple(owners), tuple(regions), audio.duration)
+        vectors, owners, seconds = self._local_embeddings(audio, seg, keys, progress)
+        return Voices(seg, vectors, tuple(owners), seconds, tuple(regions), audio.duration)
 
     def speakers(self, voices: Voices, threshold: float | None = None) -> list[Turn]:
         """Steps 3–5: cluster the voices into speakers and lay out their turns.
@@ -101,7 +102,13 @@ class SegmentationDiarizer:
         lo, hi = opts.bounds
         if threshold is None:
             threshold = opts.threshold if opts.threshold is not None else THRESHOLD
-        labels = cluster(voices.vectors, min_speakers=lo, max_speakers=hi, threshold=threshold)
+        labels = cluster(
+            voices.vectors,
+            min_speakers=lo,
+            max_speakers=hi,
+            threshold=threshold,
+            seconds=voices.seconds,
+        )
         links = _link(voices.seg, voices.vectors, voices.owners, labels)
         return _turns(voices.seg, links, int(labels.max()) + 1, voices.regions, voices.duration)
 
@@ -111,7 +118,7 @@ class SegmentationDiarizer:
         seg: LocalSegmentation,
         keys: Sequence[int],
         progress: Progress,
-    ) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    ) -> tuple[np.ndarray, list[tuple[int, int]], np.ndarray]:
         """One embedding per (chunk, local speaker) heard talking alone in the key chunks.
 
         A local speaker heard only over someone else gives an embedding of two voices,
@@ -122,6 +129,7 @@ class SegmentationDiarizer:
         min_alone = int(MIN_ALONE / seg.frames.step)
         vectors: list[np.ndarray] = []
         owners: list[tuple[int, int]] = []
+        seconds: list[float] = []
         mixed: list[int] = []  # key chunks with a local speaker never heard alone
         for i, c in enumerate(keys):
             progress("embed", 0.5 + 0.5 * i / max(len(keys), 1), 1.0)
@@ -131,16 +139,16 @@ class SegmentationDiarizer:
             masks = _alone_frames(act, min_alone)
             if len(masks) < int(act.any(axis=0).sum()):
                 mixed.append(c)
-            self._embed_chunk(audio, seg, c, masks, vectors, owners)
+            self._embed_chunk(audio, seg, c, masks, vectors, owners, seconds)
         if not vectors:
             for c in mixed:
                 act = seg.active[c]
                 masks = {k: act[:, k] == 1 for k in range(act.shape[1]) if act[:, k].any()}
-                self._embed_chunk(audio, seg, c, masks, vectors, owners)
+                self._embed_chunk(audio, seg, c, masks, vectors, owners, seconds)
         progress("embed", 1.0, 1.0)
         if not vectors:
-            return np.zeros((0, self.embedder.dimension), np.float32), []
-        return np.stack(vectors), owners
+            return np.zeros((0, self.embedder.dimension), np.float32), [], np.zeros(0)
+        return np.stack(vectors), owners, np.asarray(seconds)
 
     def _embed_chunk(
         self,
@@ -150,6 +158,7 @@ class SegmentationDiarizer:
         masks: dict[int, np.ndarray],
         vectors: list[np.ndarray],
         owners: list[tuple[int, int]],
+        seconds: list[float],
     ) -> None:
         """Embed the frames ``masks`` picks for each local speaker of chunk ``c``."""
         if not masks:
@@ -165,6 +174,7 @@ class SegmentationDiarizer:
             if v is not None:
                 vectors.append(v)
                 owners.append((c, k))
+                seconds.append(float(mask.sum()) * seg.frames.step)
 
 
 def _alone_frames(act: np.ndarray, min_alone: int) -> dict[int, np.ndarray]:
