@@ -181,7 +181,7 @@ def _write_minutes(
         )
     )
     # Titles and items quote what was said: never read them as Rich markup.
-    out.print(f"[bold]{escape(result.title)}[/]: {counts}")
+    out.print(f"[bold]Minutes[/]: {counts} — “{escape(result.title)}”")
     for a in result.action_items:
         who = f" — {a.owner}" if a.owner else ""
         due = f" (due {a.due})" if a.due else ""
