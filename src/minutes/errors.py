@@ -33,6 +33,10 @@ class OptionsError(MinutesError):
     exit_code = 2
 
 
+class NotFoundError(MinutesError):
+    """A meeting, line or speaker that does not exist (or is not the caller's)."""
+
+
 class ModelNotFoundError(MinutesError):
     """A model name or path could not be resolved to files on this machine."""
 

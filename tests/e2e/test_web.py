@@ -184,6 +184,20 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     assert "<b>for new buses</b>" in srt
     assert "[Chair 陳]" in srt
 
+    # Who said a line: the last one goes to a new speaker (a lane of its own on the
+    # timeline), then back to whoever had it; the new speaker is gone again.
+    speakers = page.locator(".speakers li").count()
+    owner = page.locator(".utt").last.locator(".who").inner_text()
+    page.locator(".utt").last.locator("button.who").click()
+    page.select_option(".who-pick", label="New speaker")
+    wait_until(page, f"document.querySelectorAll('.speakers li').length === {speakers + 1}")
+    assert page.locator(".timeline-svg rect.lane").count() == speakers + 1
+    assert page.locator(".utt").last.locator(".who").inner_text() == f"Speaker {speakers + 1}"
+    page.locator(".utt").last.locator("button.who").click()
+    page.select_option(".who-pick", label=owner)
+    wait_until(page, f"document.querySelectorAll('.speakers li').length === {speakers}")
+    assert page.locator(".utt").last.locator(".who").inner_text() == owner
+
     # Interface language: Traditional Chinese, and back.
     page.click("#lang-toggle")
     page.wait_for_selector("h2:has-text('逐字稿')")

@@ -245,6 +245,62 @@ def test_corrections_are_saved_and_exported(client, ready_meeting) -> None:
         assert len(merged["speakers"]) == len(again["speakers"]) - 1
 
 
+def test_a_line_goes_to_another_or_a_new_speaker(client, ready_meeting) -> None:
+    mid = ready_meeting["id"]
+    base = f"/api/meetings/{mid}"
+    before = client.get(f"{base}/transcript", headers=client.alice).json()
+    line = before["segments"][-1]
+    owner = line["speaker"]
+
+    # Two people heard as one: the line gets a speaker of its own, named at once.
+    r = client.patch(
+        f"{base}/utterances/{line['id']}", headers=client.alice, json={"new_speaker": "黃 Mary"}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    new = next(sp for sp in body["speakers"] if sp["name"] == "黃 Mary")
+    assert body["utterance"]["speaker"] == new["id"]
+    assert new["talk_time"] > 0
+    after = client.get(f"{base}/transcript", headers=client.alice).json()
+    assert len(after["speakers"]) == len(before["speakers"]) + 1
+    moved = next(u for u in after["segments"] if u["id"] == line["id"])
+    assert {w["speaker"] for w in moved["words"]} == {new["id"]}
+    mine = [t for t in after["turns"] if t["speaker"] == new["id"]]
+    assert mine
+    assert mine[0]["start"] == pytest.approx(line["start"], abs=0.01)
+    assert f" {new['id']} " in client.get(f"{base}/export/rttm", headers=client.alice).text
+    srt = client.get(f"{base}/export/srt", headers=client.alice).text
+    assert "[黃 Mary]" in srt
+    word = line["text"].split()[-1].strip(".,!?")
+    hits = client.get("/api/search", params={"q": word}, headers=client.alice).json()["hits"]
+    assert new["id"] in {h["speaker"] for h in hits if h["utterance_id"] == line["id"]}
+
+    # Given back, the new speaker has no lines left and is gone again.
+    r = client.patch(
+        f"{base}/utterances/{line['id']}", headers=client.alice, json={"speaker": owner}
+    )
+    assert r.status_code == 200, r.text
+    assert [sp["id"] for sp in r.json()["speakers"]] == [sp["id"] for sp in before["speakers"]]
+
+    # Text and speaker in one request; bad requests say what is wrong, change nothing.
+    for body, status, message in [
+        ({"speaker": owner, "new_speaker": "X"}, 422, "either"),
+        ({}, 422, "corrected text, or the speaker"),
+        ({"speaker": "SPEAKER_99"}, 404, "No speaker 'SPEAKER_99'"),
+        ({"new_speaker": "x" * 101}, 422, None),
+        ({"text": "   ", "speaker": owner}, 422, "cannot be empty"),
+    ]:
+        r = client.patch(f"{base}/utterances/{line['id']}", headers=client.alice, json=body)
+        assert r.status_code == status, (body, r.text)
+        if message:
+            assert message in r.json()["error"]["message"], r.text
+    r = client.patch(f"{base}/utterances/nope", headers=client.alice, json={"speaker": owner})
+    assert r.status_code == 404
+    final = client.get(f"{base}/transcript", headers=client.alice).json()
+    assert [sp["id"] for sp in final["speakers"]] == [sp["id"] for sp in before["speakers"]]
+    assert next(u for u in final["segments"] if u["id"] == line["id"])["speaker"] == owner
+
+
 def test_another_user_cannot_see_or_touch_a_meeting(client, ready_meeting) -> None:
     mid = ready_meeting["id"]
     for method, path, body in [

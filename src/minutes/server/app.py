@@ -19,6 +19,7 @@ from minutes.errors import (
     InputError,
     MinutesError,
     ModelNotFoundError,
+    NotFoundError,
     OptionsError,
     StorageError,
 )
@@ -26,7 +27,6 @@ from minutes.server.config import ServerSettings
 from minutes.server.context import ServerContext
 from minutes.server.db import Database
 from minutes.server.jobs import Executor, LocalExecutor, Worker
-from minutes.server.meetings import NotFoundError
 from minutes.server.routes import auth, glossary, meetings, openai_compat, voiceprints, web
 from minutes.server.uploads import BodyLimit, UploadTooLargeError
 from minutes.voiceprints import EnrolmentError

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from minutes.errors import MinutesError, OptionsError
+from minutes import corrections
+from minutes.errors import NotFoundError, OptionsError
 from minutes.glossary import Glossary
 from minutes.minutes.schema import Minutes
 from minutes.server.tables import (
@@ -26,14 +27,10 @@ from minutes.server.tables import (
     as_utc,
     utcnow,
 )
-from minutes.types import Speaker, Transcript, Turn, Utterance
+from minutes.types import Speaker, Transcript, Utterance
 
 MAX_TEXT = 20_000
 MAX_NAME = 100
-
-
-class NotFoundError(MinutesError):
-    """No such meeting (or not the caller's)."""
 
 
 def new_meeting_id() -> str:
@@ -193,33 +190,7 @@ def rename_speaker(s: Session, meeting: Meeting, speaker_id: str, name: str) -> 
 
 def merge_speakers(s: Session, meeting: Meeting, source: str, target: str) -> Transcript:
     """Give everything ``source`` said to ``target`` (turns, utterances, words)."""
-    if source == target:
-        raise OptionsError("Choose two different speakers to merge.")
-    t = _require(s, meeting)
-    ids = {sp.id for sp in t.speakers}
-    for sid in (source, target):
-        if sid not in ids:
-            raise NotFoundError(f"No speaker {sid!r} in this meeting.")
-
-    def move(x: str | None) -> str | None:
-        return target if x == source else x
-
-    utts = tuple(
-        replace(
-            u,
-            speaker=target if u.speaker == source else u.speaker,
-            words=tuple(replace(w, speaker=move(w.speaker)) for w in u.words),
-        )
-        for u in t.utterances
-    )
-    turns = tuple(Turn(x.start, x.end, target) if x.speaker == source else x for x in t.turns)
-    moved = sum(sp.talk_time for sp in t.speakers if sp.id == source)
-    speakers = tuple(
-        replace(sp, talk_time=sp.talk_time + moved) if sp.id == target else sp
-        for sp in t.speakers
-        if sp.id != source
-    )
-    merged = replace(t, utterances=utts, turns=turns, speakers=speakers)
+    merged = corrections.merge_speakers(_require(s, meeting), source, target)
     _rewrite(s, meeting, merged)
     s.execute(
         update(UtteranceRow)
@@ -227,6 +198,21 @@ def merge_speakers(s: Session, meeting: Meeting, source: str, target: str) -> Tr
         .values(speaker=target)
     )
     return merged
+
+
+def reassign_utterance(
+    s: Session, meeting: Meeting, uid: str, speaker: str | None, new_speaker: str | None
+) -> Transcript:
+    """Give one line to another speaker, or to a new one (see ``corrections.reassign``)."""
+    if new_speaker is not None and new_speaker.strip():
+        new_speaker = _clean(new_speaker, MAX_NAME, "name")
+    t = corrections.reassign(_require(s, meeting), uid, speaker=speaker, new_speaker=new_speaker)
+    _rewrite(s, meeting, t)
+    # The search rows follow: the line itself, and a speaker merged away with their last line.
+    owner = {u.id: u.speaker for u in t.utterances}
+    for row in s.scalars(select(UtteranceRow).where(UtteranceRow.meeting_id == meeting.id)):
+        row.speaker = owner.get(row.uid, row.speaker)
+    return t
 
 
 def save_minutes(s: Session, meeting: Meeting, minutes: Minutes) -> None:

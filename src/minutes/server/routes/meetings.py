@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from minutes import glossary
-from minutes.errors import OptionsError
+from minutes.errors import NotFoundError, OptionsError
 from minutes.formats import FORMATS, get_writer
 from minutes.language import ScriptConverter
 from minutes.server import jobs, meetings, search, uploads
@@ -47,8 +47,13 @@ AUDIO_TYPES = {
 }
 
 
-class TextEdit(BaseModel):
-    text: str = Field(max_length=meetings.MAX_TEXT)
+class UtterancePatch(BaseModel):
+    """A corrected text, and/or who said the line: a speaker's id, or a new speaker
+    (``new_speaker``: their name, or "" for the next "Speaker N")."""
+
+    text: str | None = Field(default=None, max_length=meetings.MAX_TEXT)
+    speaker: str | None = Field(default=None, max_length=32)
+    new_speaker: str | None = Field(default=None, max_length=meetings.MAX_NAME)
 
 
 class GlossaryApply(BaseModel):
@@ -243,7 +248,7 @@ async def job_events(meeting_id: str, request: Request, ctx: Ctx, user: User) ->
             await asyncio.sleep(0.5)
             try:
                 state = await run_in_threadpool(snapshot)
-            except meetings.NotFoundError:
+            except NotFoundError:
                 yield 'event: end\ndata: {"status": "deleted"}\n\n'
                 return
 
@@ -261,20 +266,30 @@ def get_transcript(meeting_id: str, ctx: Ctx, user: User) -> Response:
         m = meetings.get(s, user.id, meeting_id)
         document = meetings.transcript_json(s, m)
         if document is None:
-            raise meetings.NotFoundError(
-                f"The transcript is not ready (the meeting is {m.status})."
-            )
+            raise NotFoundError(f"The transcript is not ready (the meeting is {m.status}).")
     # Stored as JSON already: sent as is, not parsed and re-serialised on every read.
     return Response(document, media_type="application/json")
 
 
 @router.patch("/meetings/{meeting_id}/utterances/{uid}")
 def edit_utterance(
-    meeting_id: str, uid: str, body: TextEdit, ctx: Ctx, user: User
+    meeting_id: str, uid: str, body: UtterancePatch, ctx: Ctx, user: User
 ) -> dict[str, Any]:
+    """Correct a line's text, or who said it; with a new speaker, the meeting's speakers
+    change too, so they are returned as well."""
+    moving = body.speaker is not None or body.new_speaker is not None
+    if body.text is None and not moving:
+        raise OptionsError("Send the line's corrected text, or the speaker who said it.")
     with ctx.db.session() as s:
         m = meetings.get(s, user.id, meeting_id, lock=True)
-        return {"utterance": meetings.edit_utterance(s, m, uid, body.text).to_dict()}
+        if body.text is not None:
+            meetings.edit_utterance(s, m, uid, body.text)
+        if moving:
+            meetings.reassign_utterance(s, m, uid, body.speaker, body.new_speaker)
+        t = meetings.load_transcript(s, m)
+        assert t is not None  # edited above, so it exists
+        line = next(u for u in t.utterances if u.id == uid)
+        return {"utterance": line.to_dict(), "speakers": [sp.to_dict() for sp in t.speakers]}
 
 
 @router.post("/meetings/{meeting_id}/glossary")
@@ -325,9 +340,7 @@ def export(meeting_id: str, fmt: str, ctx: Ctx, user: User) -> Response:
         m = meetings.get(s, user.id, meeting_id)
         t = meetings.load_transcript(s, m)
         if t is None:
-            raise meetings.NotFoundError(
-                f"The transcript is not ready (the meeting is {m.status})."
-            )
+            raise NotFoundError(f"The transcript is not ready (the meeting is {m.status}).")
         title = m.title
     writer = get_writer(fmt)
     body = writer.render(t)
@@ -346,7 +359,7 @@ def audio(meeting_id: str, ctx: Ctx, user: User) -> Response:
         m = meetings.get(s, user.id, meeting_id)
         path = ctx.settings.media_dir / m.media_name
     if not path.is_file():
-        raise meetings.NotFoundError("The recording file is missing on the server.")
+        raise NotFoundError("The recording file is missing on the server.")
     return FileResponse(
         path, media_type=AUDIO_TYPES.get(m.media_format, "application/octet-stream")
     )
@@ -377,7 +390,7 @@ def get_minutes(meeting_id: str, ctx: Ctx, user: User) -> Response:
         m = meetings.get(s, user.id, meeting_id)
         found = meetings.minutes_json(s, m)
     if found is None:
-        raise meetings.NotFoundError("This meeting has no minutes yet; generate them.")
+        raise NotFoundError("This meeting has no minutes yet; generate them.")
     document, stale = found
     return Response(
         '{"stale": ' + ("true" if stale else "false") + ', "minutes": ' + document + "}",
@@ -399,7 +412,7 @@ def regenerate_minutes(
         t = meetings.load_transcript(s, m)
         title = m.title
     if t is None:
-        raise meetings.NotFoundError(f"The transcript is not ready (the meeting is {m.status}).")
+        raise NotFoundError(f"The transcript is not ready (the meeting is {m.status}).")
     result = summarize(t, replace(options, title=title))
     with ctx.db.session() as s:
         m = meetings.get(s, user.id, meeting_id)
@@ -420,7 +433,7 @@ def export_minutes(meeting_id: str, fmt: str, ctx: Ctx, user: User) -> Response:
         found = meetings.minutes_json(s, m)
         title = m.title
     if found is None:
-        raise meetings.NotFoundError("This meeting has no minutes yet; generate them.")
+        raise NotFoundError("This meeting has no minutes yet; generate them.")
     body = render(Minutes.from_dict(json.loads(found[0])), fmt)
     name = f"{Path(title).stem or 'meeting'} minutes.{fmt}"
     return Response(

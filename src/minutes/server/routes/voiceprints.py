@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
 from minutes.audio import decode
+from minutes.errors import NotFoundError
 from minutes.server import meetings, uploads
 from minutes.server.context import Ctx, ServerContext, User
 from minutes.server.tables import VoiceprintRow
@@ -108,9 +109,9 @@ def enrol_from_meeting(
         media = ctx.settings.media_dir / m.media_name
         title = m.title
     if t is None:
-        raise meetings.NotFoundError("The transcript is not ready yet.")
+        raise NotFoundError("The transcript is not ready yet.")
     if speaker_id not in {sp.id for sp in t.speakers}:
-        raise meetings.NotFoundError(f"No speaker {speaker_id!r} in this meeting.")
+        raise NotFoundError(f"No speaker {speaker_id!r} in this meeting.")
     name = (body.name if body and body.name else None) or t.speaker_name(speaker_id)
     audio = decode(media, name=m.filename)
     vp = enrol_speaker(name, _engines(ctx).speaker_encoder, audio, t, speaker_id)

@@ -367,16 +367,17 @@ function renderMeeting(root, meeting, transcript, back, params) {
     const unclear = (u.confidence ?? 1) < 0.5;  // types.UNCLEAR
     const li = h("li", { class: unclear ? "utt unclear" : "utt", tabindex: 0, title: unclear ? t("unclearAudio") : undefined,
       dataset: { id: u.id, start: u.start, end: u.end, index } },
-      h("span", { class: "who", style: `--c:${colors.get(u.speaker) || "#555"}` }, names.get(u.speaker) || u.speaker),
+      h("button", { type: "button", class: "who", style: `--c:${colors.get(u.speaker) || "#555"}`, title: t("whoSaid") }, names.get(u.speaker) || u.speaker),
       h("button", { type: "button", class: "time", tabindex: -1, title: t("play") }, clock(u.start)),
       h("span", { class: `lang lang-${u.language}` }, u.language),
       text,
       h("button", { type: "button", class: "edit ghost", "aria-label": t("edit") }, "✎"));
     li.addEventListener("click", (e) => {
-      if (e.target.closest(".edit") || li.classList.contains("editing")) return;
+      if (e.target.closest(".edit, .who, .who-pick") || li.classList.contains("editing")) return;
       seek(u.start);
     });
     li.querySelector(".edit").addEventListener("click", () => startEdit(li, u));
+    li.querySelector(".who").addEventListener("click", () => pickSpeaker(li, u));
     return li;
   });
   lines.append(...items);
@@ -433,6 +434,30 @@ function renderMeeting(root, meeting, transcript, back, params) {
     textEl.hidden = true;
     textEl.after(box);
     area.focus();
+  }
+
+  // Who said this line: another speaker of the meeting, or a new one (two people heard
+  // as one). The server keeps turns and talk time in step; the page is drawn again.
+  function pickSpeaker(li, u) {
+    const who = li.querySelector(".who");
+    const pick = h("select", { class: "who-pick", "aria-label": t("whoSaid") },
+      transcript.speakers.map((sp) => h("option", { value: sp.id, selected: sp.id === u.speaker }, sp.name)),
+      h("option", { value: "" }, t("newSpeaker")));
+    const restore = () => { pick.replaceWith(who); who.focus(); };
+    pick.addEventListener("change", async () => {
+      if (pick.value === u.speaker) return restore();
+      const json = pick.value ? { speaker: pick.value } : { new_speaker: "" };
+      try {
+        const r = await api(`/api/meetings/${id}/utterances/${u.id}`, { method: "PATCH", json });
+        const to = r.speakers.find((sp) => sp.id === r.utterance.speaker);
+        toast(t("lineMoved", { name: to ? to.name : r.utterance.speaker }));
+        route();
+      } catch (err) { fail(err); restore(); }
+    });
+    pick.addEventListener("keydown", (e) => { e.stopPropagation(); if (e.key === "Escape") restore(); });
+    pick.addEventListener("blur", () => { if (pick.isConnected) restore(); });
+    who.replaceWith(pick);
+    pick.focus();
   }
 
   // Speaker timeline: one row per speaker, overlaps marked on their own row.
@@ -562,7 +587,7 @@ function renderMeeting(root, meeting, transcript, back, params) {
       const from = focused ? Number(focused.dataset.index) : current;
       const next = Math.min(items.length - 1, Math.max(0, from + (e.key === "ArrowDown" ? 1 : -1)));
       if (items[next]) { items[next].focus(); seek(segments[next].start, !audio.paused); }
-    } else if (e.key === "Enter" && e.target.closest(".utt")) {
+    } else if (e.key === "Enter" && e.target.closest(".utt") && !e.target.closest("button")) {
       e.preventDefault();
       const li = e.target.closest(".utt");
       startEdit(li, segments[Number(li.dataset.index)]);

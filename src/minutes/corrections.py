@@ -1,0 +1,138 @@
+"""Corrections people make to who said what: merge two speakers, give a line to someone else.
+
+The diarizer's count and its short replies are where it errs most (docs/benchmarks.md):
+one person split in two is fixed by a merge, two people heard as one (or a reply given to
+the wrong person) by moving lines to the right speaker, a new one if need be. Both keep
+the turns (RTTM, timeline) and talk times consistent with the lines, so every export says
+the same thing. Pure functions on ``Transcript``; the server stores what they return.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+
+from minutes.errors import NotFoundError, OptionsError
+from minutes.stages.diarize import speaker_id
+from minutes.types import Speaker, Transcript, Turn, Utterance
+from minutes.voiceprints import name_key
+
+_SPEAKER_ID = re.compile(r"SPEAKER_(\d+)")
+MIN_PIECE = 0.01  # seconds; what is left of a cut turn below this is dropped
+
+
+def merge_speakers(t: Transcript, source: str, target: str) -> Transcript:
+    """Give everything ``source`` said to ``target``: lines, words and turns."""
+    if source == target:
+        raise OptionsError("Choose two different speakers to merge.")
+    _require_speakers(t, source, target)
+    utts = tuple(_given(u, target) if u.speaker == source else u for u in t.utterances)
+    turns = [Turn(x.start, x.end, target) if x.speaker == source else x for x in t.turns]
+    speakers = [sp for sp in t.speakers if sp.id != source]
+    return _with_talk_time(replace(t, utterances=utts), _coalesce(turns, target), speakers)
+
+
+def reassign(
+    t: Transcript, uid: str, *, speaker: str | None = None, new_speaker: str | None = None
+) -> Transcript:
+    """Give line ``uid`` to ``speaker`` (an id), or to a new speaker named ``new_speaker``
+    ("" for the next "Speaker N"; a name already in the meeting means that speaker).
+
+    Only the line's stretch of time moves; a speaker left with no lines is merged into
+    the one who took their last line, so no empty speaker stays behind.
+    """
+    if (speaker is None) == (new_speaker is None):
+        raise OptionsError("Give either the speaker to move the line to, or a new speaker.")
+    line = next((u for u in t.utterances if u.id == uid), None)
+    if line is None:
+        raise NotFoundError(f"No utterance {uid!r} in this meeting.")
+    speakers = list(t.speakers)
+    if new_speaker is not None:
+        speaker, added = _named_or_new(speakers, new_speaker)
+        if added is not None:
+            speakers.append(added)
+    assert speaker is not None
+    _require_speakers(replace(t, speakers=tuple(speakers)), speaker)
+    source = line.speaker
+    if source == speaker:
+        return t
+    utts = tuple(_given(u, speaker) if u.id == uid else u for u in t.utterances)
+    turns = _cut(t.turns, source, line.start, line.end)
+    turns.append(Turn(line.start, line.end, speaker))
+    moved = _with_talk_time(replace(t, utterances=utts), _coalesce(turns, speaker), speakers)
+    if any(u.speaker == source for u in utts) or source not in {sp.id for sp in speakers}:
+        return moved
+    return merge_speakers(moved, source, speaker)
+
+
+def _given(u: Utterance, speaker: str) -> Utterance:
+    return replace(u, speaker=speaker, words=tuple(replace(w, speaker=speaker) for w in u.words))
+
+
+def _require_speakers(t: Transcript, *ids: str) -> None:
+    known = {sp.id for sp in t.speakers}
+    for sid in ids:
+        if sid not in known:
+            raise NotFoundError(f"No speaker {sid!r} in this meeting.")
+
+
+def _named_or_new(speakers: list[Speaker], name: str) -> tuple[str, Speaker | None]:
+    """The speaker already called ``name``, or a new one (not yet in ``speakers``)."""
+    name = " ".join(name.split())
+    if name:
+        for sp in speakers:
+            if name_key(sp.name) == name_key(name):
+                return sp.id, None
+    used = {int(m.group(1)) for sp in speakers if (m := _SPEAKER_ID.fullmatch(sp.id))}
+    new_id = speaker_id(max(used, default=len(speakers) - 1) + 1)
+    while new_id in {sp.id for sp in speakers}:  # ids from elsewhere (an older format)
+        new_id = speaker_id(int(new_id.rsplit("_", 1)[1]) + 1)
+    if not name:
+        names = {sp.name for sp in speakers}
+        n = len(speakers) + 1
+        while f"Speaker {n}" in names:
+            n += 1
+        name = f"Speaker {n}"
+    return new_id, Speaker(new_id, name, 0.0)
+
+
+def _cut(turns: Iterable[Turn], speaker: str, start: float, end: float) -> list[Turn]:
+    """``turns`` with ``speaker``'s time between ``start`` and ``end`` taken out."""
+    out: list[Turn] = []
+    for x in turns:
+        if x.speaker != speaker or x.end <= start or x.start >= end:
+            out.append(x)
+            continue
+        if start - x.start >= MIN_PIECE:
+            out.append(Turn(x.start, start, speaker))
+        if x.end - end >= MIN_PIECE:
+            out.append(Turn(end, x.end, speaker))
+    return out
+
+
+def _coalesce(turns: list[Turn], speaker: str) -> tuple[Turn, ...]:
+    """Join ``speaker``'s turns that overlap or touch (one person, one voice at a time)."""
+    mine = sorted((x for x in turns if x.speaker == speaker), key=lambda x: x.start)
+    joined: list[Turn] = []
+    for x in mine:
+        if joined and x.start <= joined[-1].end + MIN_PIECE:
+            joined[-1] = Turn(joined[-1].start, max(joined[-1].end, x.end), speaker)
+        else:
+            joined.append(x)
+    rest = [x for x in turns if x.speaker != speaker]
+    return tuple(sorted(rest + joined, key=lambda x: (x.start, x.end, x.speaker)))
+
+
+def _with_talk_time(
+    t: Transcript, turns: tuple[Turn, ...], speakers: Iterable[Speaker]
+) -> Transcript:
+    talk: dict[str, float] = defaultdict(float)
+    for x in turns:
+        talk[x.speaker] += x.duration
+    return replace(
+        t,
+        turns=turns,
+        speakers=tuple(replace(sp, talk_time=talk[sp.id]) for sp in speakers),
+    )

@@ -1,0 +1,105 @@
+"""Merging speakers and moving lines between them keep lines, words, turns and talk time
+consistent."""
+
+from __future__ import annotations
+
+import pytest
+
+from minutes.corrections import merge_speakers, reassign
+from minutes.errors import NotFoundError, OptionsError
+from minutes.types import Speaker, Transcript, Turn, Utterance, Word
+
+
+def _line(uid: str, start: float, end: float, speaker: str, text: str) -> Utterance:
+    words = (Word(text, start, end, 0.9, speaker),)
+    return Utterance(uid, start, end, speaker, text, "en", words)
+
+
+def _meeting() -> Transcript:
+    # Alan talks 0–10 s and "his" turn runs on to 14 s, where Betty in fact said "Yes";
+    # a stray third speaker holds one line at 20 s.
+    lines = (
+        _line("u1", 0.0, 9.5, "SPEAKER_00", "Shall we start with the budget"),
+        _line("u2", 10.5, 13.8, "SPEAKER_00", "Yes"),
+        _line("u3", 15.0, 19.0, "SPEAKER_01", "The budget is ready"),
+        _line("u4", 20.0, 21.0, "SPEAKER_02", "Right"),
+    )
+    turns = (
+        Turn(0.0, 14.0, "SPEAKER_00"),
+        Turn(15.0, 19.5, "SPEAKER_01"),
+        Turn(19.8, 21.2, "SPEAKER_02"),
+    )
+    speakers = (
+        Speaker("SPEAKER_00", "Alan", 14.0),
+        Speaker("SPEAKER_01", "Speaker 2", 4.5),
+        Speaker("SPEAKER_02", "Speaker 3", 1.4),
+    )
+    return Transcript(lines, turns, speakers, 22.0, "en")
+
+
+def _talk(t: Transcript) -> dict[str, float]:
+    return {sp.id: round(sp.talk_time, 3) for sp in t.speakers}
+
+
+def test_a_line_moves_with_its_words_and_its_stretch_of_time() -> None:
+    t = reassign(_meeting(), "u2", speaker="SPEAKER_01")
+    u2 = next(u for u in t.utterances if u.id == "u2")
+    assert u2.speaker == "SPEAKER_01"
+    assert {w.speaker for w in u2.words} == {"SPEAKER_01"}
+    alan = [(x.start, x.end) for x in t.turns if x.speaker == "SPEAKER_00"]
+    betty = [(x.start, x.end) for x in t.turns if x.speaker == "SPEAKER_01"]
+    assert alan == [(0.0, 10.5), (13.8, 14.0)]  # only the line's stretch left Alan
+    assert betty == [(10.5, 13.8), (15.0, 19.5)]
+    assert _talk(t) == {"SPEAKER_00": 10.7, "SPEAKER_01": 7.8, "SPEAKER_02": 1.4}
+    assert [u.id for u in t.utterances] == ["u1", "u2", "u3", "u4"]  # order kept
+
+
+def test_two_people_heard_as_one_are_told_apart_with_a_new_speaker() -> None:
+    t = reassign(_meeting(), "u2", new_speaker="")
+    assert [sp.id for sp in t.speakers][-1] == "SPEAKER_03"
+    assert t.speakers[-1].name == "Speaker 4"
+    assert next(u for u in t.utterances if u.id == "u2").speaker == "SPEAKER_03"
+    # A name already in the meeting means that person, whatever the spacing or case.
+    named = reassign(_meeting(), "u2", new_speaker="  alan ")
+    assert len(named.speakers) == 3
+    again = reassign(_meeting(), "u3", new_speaker="Betty Wong")
+    assert again.speakers[-1].name == "Betty Wong"
+
+
+def test_a_speaker_left_without_lines_is_merged_away() -> None:
+    t = reassign(_meeting(), "u4", speaker="SPEAKER_01")
+    assert [sp.id for sp in t.speakers] == ["SPEAKER_00", "SPEAKER_01"]
+    assert "SPEAKER_02" not in {x.speaker for x in t.turns}
+    # The stray's turn ran past its line (19.8–21.2): all of it went to the new owner.
+    betty = [(x.start, x.end) for x in t.turns if x.speaker == "SPEAKER_01"]
+    assert betty == [(15.0, 19.5), (19.8, 21.2)]
+    assert _talk(t) == {"SPEAKER_00": 14.0, "SPEAKER_01": 5.9}
+
+
+def test_merging_joins_turns_that_overlap() -> None:
+    base = _meeting()
+    over = Transcript(
+        base.utterances,
+        (*base.turns, Turn(18.0, 20.5, "SPEAKER_02")),
+        base.speakers,
+        base.duration,
+        "en",
+    )
+    t = merge_speakers(over, "SPEAKER_02", "SPEAKER_01")
+    assert [(x.start, x.end) for x in t.turns if x.speaker == "SPEAKER_01"] == [(15.0, 21.2)]
+    assert _talk(t)["SPEAKER_01"] == 6.2  # overlapped time counted once
+
+
+def test_bad_corrections_are_refused_clearly() -> None:
+    t = _meeting()
+    with pytest.raises(NotFoundError, match="No utterance 'u9'"):
+        reassign(t, "u9", speaker="SPEAKER_01")
+    with pytest.raises(NotFoundError, match="No speaker 'SPEAKER_07'"):
+        reassign(t, "u1", speaker="SPEAKER_07")
+    with pytest.raises(OptionsError, match="either"):
+        reassign(t, "u1", speaker="SPEAKER_01", new_speaker="Betty")
+    with pytest.raises(OptionsError, match="either"):
+        reassign(t, "u1")
+    with pytest.raises(OptionsError, match="two different"):
+        merge_speakers(t, "SPEAKER_01", "SPEAKER_01")
+    assert reassign(t, "u1", speaker="SPEAKER_00") is t  # already theirs: nothing to do
