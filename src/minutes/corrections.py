@@ -1,10 +1,11 @@
-"""Corrections people make to who said what: merge two speakers, give a line to someone else.
+"""Corrections people make to who said what: merge speakers, split a line, move a line.
 
 The diarizer's count and its short replies are where it errs most (docs/benchmarks.md):
-one person split in two is fixed by a merge, two people heard as one (or a reply given to
-the wrong person) by moving lines to the right speaker, a new one if need be. Both keep
-the turns (RTTM, timeline) and talk times consistent with the lines, so every export says
-the same thing. Pure functions on ``Transcript``; the server stores what they return.
+one person split in two is fixed by a merge; two people heard as one, or a reply given
+to the wrong person, by moving lines to the right speaker (a new one if need be), after
+splitting off the part of a line someone else said. Each keeps the turns (RTTM,
+timeline) and talk times consistent with the lines, so every export says the same
+thing. Pure functions on ``Transcript``; the server stores what they return.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
+from minutes.assemble import join_words
 from minutes.errors import NotFoundError, OptionsError
+from minutes.language import text_language
 from minutes.stages.diarize import speaker_id
-from minutes.types import Speaker, Transcript, Turn, Utterance
+from minutes.types import Speaker, Transcript, Turn, Utterance, Word
 from minutes.voiceprints import name_key
 
 _SPEAKER_ID = re.compile(r"SPEAKER_(\d+)")
+_LINE_ID = re.compile(r"u(\d+)")
 MIN_PIECE = 0.01  # seconds; what is left of a cut turn below this is dropped
 
 
@@ -45,9 +49,7 @@ def reassign(
     """
     if (speaker is None) == (new_speaker is None):
         raise OptionsError("Give either the speaker to move the line to, or a new speaker.")
-    line = next((u for u in t.utterances if u.id == uid), None)
-    if line is None:
-        raise NotFoundError(f"No utterance {uid!r} in this meeting.")
+    line = _line(t, uid)
     speakers = list(t.speakers)
     if new_speaker is not None:
         speaker, added = _named_or_new(speakers, new_speaker)
@@ -65,6 +67,81 @@ def reassign(
     if any(u.speaker == source for u in utts) or source not in {sp.id for sp in speakers}:
         return moved
     return merge_speakers(moved, source, speaker)
+
+
+def split(t: Transcript, uid: str, at: int) -> Transcript:
+    """Cut line ``uid`` in two at character ``at`` of its text; the second part gets a
+    new id and can then be given to whoever said it.
+
+    While the text is still the recogniser's, the cut moves to the nearest word boundary
+    and each part keeps its own words' times; in corrected text, the words no longer
+    match it, so time is shared out by characters.
+    """
+    line = _line(t, uid)
+    text = line.text
+    if not 0 < at < len(text):
+        raise OptionsError(
+            f"Split the line inside its text: at 1 to {len(text) - 1} characters, not {at}."
+        )
+    first_words, second_words, first_text, second_text, end, start = _cut_line(line, at)
+    if not first_text or not second_text:
+        raise OptionsError("Each part of a split line needs some text; move the cut.")
+    hint = line.language if line.language in ("yue", "zh", "en") else "zh"
+    first = replace(
+        line,
+        end=end,
+        text=first_text,
+        words=first_words,
+        language=text_language(first_text, hint),
+    )
+    second = replace(
+        line,
+        id=_new_line_id(t),
+        start=start,
+        text=second_text,
+        words=second_words,
+        language=text_language(second_text, hint),
+    )
+    utts: list[Utterance] = []
+    for u in t.utterances:
+        utts.extend((first, second) if u.id == uid else (u,))
+    return replace(t, utterances=tuple(utts))
+
+
+def _cut_line(
+    line: Utterance, at: int
+) -> tuple[tuple[Word, ...], tuple[Word, ...], str, str, float, float]:
+    """(words, words, text, text, end of the first part, start of the second)."""
+    words = line.words
+    if len(words) >= 2 and join_words(words) == line.text:
+        joined = "".join(w.text for w in words)
+        lead = len(joined) - len(joined.lstrip())
+        ends, pos = [], -lead
+        for w in words[:-1]:
+            pos += len(w.text)
+            ends.append(pos)
+        i = min(range(len(ends)), key=lambda j: abs(ends[j] - at))
+        a, b = words[: i + 1], words[i + 1 :]
+        return a, b, join_words(a), join_words(b), a[-1].end, b[0].start
+    cut = line.start + (line.end - line.start) * at / len(line.text)
+    a = tuple(w for w in words if (w.start + w.end) / 2 < cut)
+    b = tuple(w for w in words if (w.start + w.end) / 2 >= cut)
+    return a, b, line.text[:at].strip(), line.text[at:].strip(), cut, cut
+
+
+def _new_line_id(t: Transcript) -> str:
+    used = {u.id for u in t.utterances}
+    n = max((int(m.group(1)) for u in t.utterances if (m := _LINE_ID.fullmatch(u.id))), default=0)
+    while f"u{n + 1:04d}" in used:
+        n += 1
+    return f"u{n + 1:04d}"
+
+
+def _line(t: Transcript, uid: str) -> Utterance:
+    line = next((u for u in t.utterances if u.id == uid), None)
+    if line is None:
+        raise NotFoundError(f"No utterance {uid!r} in this meeting.")
+    return line
 
 
 def _given(u: Utterance, speaker: str) -> Utterance:

@@ -198,6 +198,22 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     wait_until(page, f"document.querySelectorAll('.speakers li').length === {speakers}")
     assert page.locator(".utt").last.locator(".who").inner_text() == owner
 
+    # Someone else's reply inside a line: put the cursor where it starts, split there.
+    texts = page.locator(".utt .text").all_inner_texts()
+    longest = max(range(len(texts)), key=lambda i: len(texts[i]))
+    page.locator(".utt").nth(longest).focus()
+    page.keyboard.press("Enter")
+    page.evaluate(
+        "(() => { const a = document.querySelector('.edit-box');"
+        " const i = a.value.indexOf(' ', a.value.length / 2) + 1;"
+        " a.focus(); a.setSelectionRange(i, i); })()"
+    )
+    page.screenshot(path=str(screenshots / "07-split-line.png"))
+    page.click(".edit-row button.split")
+    wait_until(page, f"document.querySelectorAll('.utt').length === {len(texts) + 1}")
+    head, tail = page.locator(".utt .text").all_inner_texts()[longest : longest + 2]
+    assert f"{head} {tail}" == texts[longest]
+
     # Interface language: Traditional Chinese, and back.
     page.click("#lang-toggle")
     page.wait_for_selector("h2:has-text('逐字稿')")

@@ -245,11 +245,31 @@ def test_corrections_are_saved_and_exported(client, ready_meeting) -> None:
         assert len(merged["speakers"]) == len(again["speakers"]) - 1
 
 
-def test_a_line_goes_to_another_or_a_new_speaker(client, ready_meeting) -> None:
+def test_a_line_is_split_and_given_to_another_or_a_new_speaker(client, ready_meeting) -> None:
     mid = ready_meeting["id"]
     base = f"/api/meetings/{mid}"
     before = client.get(f"{base}/transcript", headers=client.alice).json()
-    line = before["segments"][-1]
+
+    # Someone else's reply inside a line: cut it off where they start.
+    longest = max(before["segments"], key=lambda u: len(u["text"]))
+    at = longest["text"].index(" ", len(longest["text"]) // 2)
+    r = client.post(
+        f"{base}/utterances/{longest['id']}/split", headers=client.alice, json={"at": at}
+    )
+    assert r.status_code == 200, r.text
+    head, line = r.json()["utterances"]
+    assert head["id"] == longest["id"]
+    assert line["id"] not in {u["id"] for u in before["segments"]}
+    assert f"{head['text']} {line['text']}" == longest["text"]
+    assert longest["start"] == head["start"] < head["end"] <= line["start"] < line["end"]
+    assert line["end"] == longest["end"]
+    split = client.get(f"{base}/transcript", headers=client.alice).json()
+    assert len(split["segments"]) == len(before["segments"]) + 1
+    for body, status in [({"at": 0}, 422), ({"at": 10_000}, 422), ({"at": "middle"}, 422)]:
+        r = client.post(f"{base}/utterances/{line['id']}/split", headers=client.alice, json=body)
+        assert r.status_code == status, (body, r.text)
+    r = client.post(f"{base}/utterances/nope/split", headers=client.alice, json={"at": 1})
+    assert r.status_code == 404
     owner = line["speaker"]
 
     # Two people heard as one: the line gets a speaker of its own, named at once.
@@ -262,7 +282,7 @@ def test_a_line_goes_to_another_or_a_new_speaker(client, ready_meeting) -> None:
     assert body["utterance"]["speaker"] == new["id"]
     assert new["talk_time"] > 0
     after = client.get(f"{base}/transcript", headers=client.alice).json()
-    assert len(after["speakers"]) == len(before["speakers"]) + 1
+    assert len(after["speakers"]) == len(split["speakers"]) + 1
     moved = next(u for u in after["segments"] if u["id"] == line["id"])
     assert {w["speaker"] for w in moved["words"]} == {new["id"]}
     mine = [t for t in after["turns"] if t["speaker"] == new["id"]]
@@ -280,7 +300,7 @@ def test_a_line_goes_to_another_or_a_new_speaker(client, ready_meeting) -> None:
         f"{base}/utterances/{line['id']}", headers=client.alice, json={"speaker": owner}
     )
     assert r.status_code == 200, r.text
-    assert [sp["id"] for sp in r.json()["speakers"]] == [sp["id"] for sp in before["speakers"]]
+    assert [sp["id"] for sp in r.json()["speakers"]] == [sp["id"] for sp in split["speakers"]]
 
     # Text and speaker in one request; bad requests say what is wrong, change nothing.
     for body, status, message in [
@@ -297,7 +317,7 @@ def test_a_line_goes_to_another_or_a_new_speaker(client, ready_meeting) -> None:
     r = client.patch(f"{base}/utterances/nope", headers=client.alice, json={"speaker": owner})
     assert r.status_code == 404
     final = client.get(f"{base}/transcript", headers=client.alice).json()
-    assert [sp["id"] for sp in final["speakers"]] == [sp["id"] for sp in before["speakers"]]
+    assert [sp["id"] for sp in final["speakers"]] == [sp["id"] for sp in split["speakers"]]
     assert next(u for u in final["segments"] if u["id"] == line["id"])["speaker"] == owner
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from minutes.corrections import merge_speakers, reassign
+from minutes.corrections import merge_speakers, reassign, split
 from minutes.errors import NotFoundError, OptionsError
 from minutes.types import Speaker, Transcript, Turn, Utterance, Word
 
@@ -90,6 +90,56 @@ def test_merging_joins_turns_that_overlap() -> None:
     assert _talk(t)["SPEAKER_01"] == 6.2  # overlapped time counted once
 
 
+def _spoken(texts: list[tuple[str, float, float]], speaker: str = "SPEAKER_00") -> Utterance:
+    words = tuple(Word(x, a, b, 0.9, speaker) for x, a, b in texts)
+    text = "".join(w.text for w in words).strip()
+    return Utterance("u2", words[0].start, words[-1].end, speaker, text, "en", words)
+
+
+def test_a_reply_inside_a_line_is_split_off_at_a_word_boundary() -> None:
+    line = _spoken(
+        [
+            (" That", 9.0, 9.3),
+            (" is", 9.3, 9.4),
+            (" too", 9.4, 9.6),
+            (" much.", 9.6, 10.0),
+            (" Agreed.", 10.6, 11.1),
+            (" Send", 11.5, 11.7),
+            (" it.", 11.7, 11.9),
+        ]
+    )
+    base = _meeting()
+    t = replace_lines(base, line)
+    # The cut lands on the word boundary nearest the character asked for ("muc|h.": after).
+    out = split(t, "u2", line.text.index("h."))
+    a, b = (u for u in out.utterances if u.id in ("u2", "u0005"))
+    assert (a.text, b.text) == ("That is too much.", "Agreed. Send it.")
+    assert (a.start, a.end, b.start, b.end) == (9.0, 10.0, 10.6, 11.9)
+    assert [w.text for w in b.words] == [" Agreed.", " Send", " it."]
+    assert [u.id for u in out.utterances] == ["u1", "u2", "u0005", "u3", "u4"]
+    assert b.language == "en"
+    # The new line can then go to whoever said it.
+    moved = reassign(out, "u0005", speaker="SPEAKER_01")
+    assert next(u for u in moved.utterances if u.id == "u0005").speaker == "SPEAKER_01"
+
+    # Corrected text no longer matches its words: time is shared out by characters.
+    edited = replace_lines(base, Utterance("u2", 10.0, 14.0, "SPEAKER_00", "好呀，我哋開會", "yue"))
+    a, b = split(edited, "u2", 3).utterances[1:3]
+    assert (a.text, b.text) == ("好呀，", "我哋開會")
+    assert a.end == b.start == pytest.approx(10.0 + 4.0 * 3 / 7)
+    assert b.language == "yue"
+
+
+def replace_lines(t: Transcript, line: Utterance) -> Transcript:
+    return Transcript(
+        tuple(line if u.id == line.id else u for u in t.utterances),
+        t.turns,
+        t.speakers,
+        t.duration,
+        t.language,
+    )
+
+
 def test_bad_corrections_are_refused_clearly() -> None:
     t = _meeting()
     with pytest.raises(NotFoundError, match="No utterance 'u9'"):
@@ -103,3 +153,12 @@ def test_bad_corrections_are_refused_clearly() -> None:
     with pytest.raises(OptionsError, match="two different"):
         merge_speakers(t, "SPEAKER_01", "SPEAKER_01")
     assert reassign(t, "u1", speaker="SPEAKER_00") is t  # already theirs: nothing to do
+    with pytest.raises(OptionsError, match="at 1 to 2 characters, not 3"):
+        split(t, "u2", 3)  # "Yes"
+    with pytest.raises(OptionsError, match="at 1 to 2 characters, not 0"):
+        split(t, "u2", 0)
+    with pytest.raises(NotFoundError, match="No utterance"):
+        split(t, "nope", 1)
+    spaced = replace_lines(t, Utterance("u2", 10.5, 13.8, "SPEAKER_00", "Yes   ", "en"))
+    with pytest.raises(OptionsError, match="needs some text"):
+        split(spaced, "u2", 4)

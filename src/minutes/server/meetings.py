@@ -208,11 +208,31 @@ def reassign_utterance(
         new_speaker = _clean(new_speaker, MAX_NAME, "name")
     t = corrections.reassign(_require(s, meeting), uid, speaker=speaker, new_speaker=new_speaker)
     _rewrite(s, meeting, t)
-    # The search rows follow: the line itself, and a speaker merged away with their last line.
-    owner = {u.id: u.speaker for u in t.utterances}
-    for row in s.scalars(select(UtteranceRow).where(UtteranceRow.meeting_id == meeting.id)):
-        row.speaker = owner.get(row.uid, row.speaker)
+    _sync_rows(s, meeting, t)  # the line, and a speaker merged away with their last line
     return t
+
+
+def split_utterance(s: Session, meeting: Meeting, uid: str, at: int) -> Transcript:
+    """Cut a line in two (see ``corrections.split``); the second part is a new line."""
+    t = corrections.split(_require(s, meeting), uid, at)
+    _rewrite(s, meeting, t)
+    _sync_rows(s, meeting, t)
+    return t
+
+
+def _sync_rows(s: Session, meeting: Meeting, t: Transcript) -> None:
+    """Bring the searchable rows in line with the transcript, keeping which were edited."""
+    mine = select(UtteranceRow).where(UtteranceRow.meeting_id == meeting.id)
+    rows = {r.uid: r for r in s.scalars(mine)}
+    for i, u in enumerate(t.utterances):
+        row = rows.pop(u.id, None)
+        if row is None:
+            row = UtteranceRow(meeting_id=meeting.id, uid=u.id, edited=False)
+            s.add(row)
+        row.position, row.speaker, row.start, row.end = i, u.speaker, u.start, u.end
+        row.language, row.text = u.language, u.text
+    for gone in rows.values():
+        s.delete(gone)
 
 
 def save_minutes(s: Session, meeting: Meeting, minutes: Minutes) -> None:

@@ -56,6 +56,10 @@ class UtterancePatch(BaseModel):
     new_speaker: str | None = Field(default=None, max_length=meetings.MAX_NAME)
 
 
+class UtteranceSplit(BaseModel):
+    at: int = Field(description="Character of the line's text where the second part starts")
+
+
 class GlossaryApply(BaseModel):
     # None: the meeting's own glossary laid over the owner's global one.
     text: str | None = Field(default=None, max_length=glossary.MAX_BYTES)
@@ -290,6 +294,19 @@ def edit_utterance(
         assert t is not None  # edited above, so it exists
         line = next(u for u in t.utterances if u.id == uid)
         return {"utterance": line.to_dict(), "speakers": [sp.to_dict() for sp in t.speakers]}
+
+
+@router.post("/meetings/{meeting_id}/utterances/{uid}/split")
+def split_utterance(
+    meeting_id: str, uid: str, body: UtteranceSplit, ctx: Ctx, user: User
+) -> dict[str, Any]:
+    """Cut a line in two where someone else starts speaking; the second part is a new
+    line (its id in the answer), which can then be given to whoever said it."""
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id, lock=True)
+        t = meetings.split_utterance(s, m, uid, body.at)
+        i = next(i for i, u in enumerate(t.utterances) if u.id == uid)
+        return {"utterances": [u.to_dict() for u in t.utterances[i : i + 2]]}
 
 
 @router.post("/meetings/{meeting_id}/glossary")

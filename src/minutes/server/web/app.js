@@ -408,7 +408,7 @@ function renderMeeting(root, meeting, transcript, back, params) {
     if (li.classList.contains("editing")) return;
     li.classList.add("editing");
     const textEl = li.querySelector(".text");
-    const area = h("textarea", { class: "edit-box", rows: 2, "aria-label": t("edit") });
+    const area = h("textarea", { class: "edit-box", rows: 3, "aria-label": t("edit") });
     area.value = textEl.textContent;
     const save = async () => {
       try {
@@ -422,9 +422,23 @@ function renderMeeting(root, meeting, transcript, back, params) {
         done();
       } catch (err) { fail(err); }
     };
+    // Someone else's words inside the line: cut at the cursor; the rest becomes a new
+    // line whose name can then be changed (pickSpeaker).
+    const splitHere = async () => {
+      const at = area.selectionStart - (area.value.length - area.value.trimStart().length);
+      try {
+        if (area.value.trim() !== u.text) {
+          await api(`/api/meetings/${id}/utterances/${u.id}`, { method: "PATCH", json: { text: area.value } });
+        }
+        await api(`/api/meetings/${id}/utterances/${u.id}/split`, { method: "POST", json: { at } });
+        toast(t("splitDone"));
+        route();
+      } catch (err) { fail(err); }
+    };
     const done = () => { box.remove(); textEl.hidden = false; li.classList.remove("editing"); li.focus(); };
     const box = h("div", { class: "edit-row" }, area,
       h("button", { type: "button", class: "primary", onclick: save }, t("save")),
+      h("button", { type: "button", class: "split", title: t("splitHint"), onclick: splitHere }, t("splitHere")),
       h("button", { type: "button", onclick: done }, t("cancel")));
     area.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey || !e.shiftKey)) { e.preventDefault(); save(); }
