@@ -28,6 +28,10 @@ CANTONESE_MARKERS = frozenset(
 )
 # Markers so common in Mandarin too that alone they prove nothing.
 WEAK_MARKERS = frozenset("呢度仲係咪嘛")
+# The Mandarin forms of the commonest of those words (這 for 呢, 們 for 哋, 是 for 係,
+# 他/她 for 佢), in both scripts: what Mandarin speech still comes out as when the
+# decoder is steered towards written Cantonese (see stages/register.py).
+MANDARIN_MARKERS = frozenset("這这們们是他她")
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]+")

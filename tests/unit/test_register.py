@@ -61,6 +61,20 @@ def test_one_marker_counts_only_when_the_cantonese_reading_kept_the_content() ->
     assert kept.language == "yue"
 
 
+def test_mandarin_words_kept_under_the_cantonese_prompt_make_it_mandarin() -> None:
+    # Real readings of the Mandarin meeting clip and the NST clip (session 12): a
+    # Cantonese character or a log-probability lead, but Mandarin's own 這/是 remain.
+    yue = "好首先說一下剛才這個經理說完咁這個消費問題再說一下咱哋上卡問題就是業績"
+    zh = "好首先說一下剛才這個經理說完了這個消費問題再說一下咱們的上卡問題就是業績"
+    assert choose(None, 0.0, Scripted(reading(yue, -0.30), reading(zh, -0.40))).language == "zh"
+    leads = Scripted(reading("作為一個男人最起碼的這個擔當", -0.30), reading("作為一個男人", -0.34))
+    assert choose(None, 0.0, leads).language == "zh"
+    # Written Cantonese that outnumbers them still decides, in one reading.
+    read = Scripted(reading("佢哋係咪話咗呢個是真嘅"), reading("他們是不是說了這個是真的"))
+    assert choose(None, 0.0, read).language == "yue"
+    assert read.calls == [(PROMPTS["yue"], False)]
+
+
 def test_a_prompt_echo_is_not_cantonese() -> None:
     assert strong_markers("首先咱哋商場") == set()
     assert strong_markers("我哋嘅") == {"哋", "嘅"}

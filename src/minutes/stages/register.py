@@ -9,7 +9,13 @@ chunk when its prompt sets a register:
   Cantonese (嘅 咗 喺 哋 …) while Mandarin speech mostly stays standard Chinese;
 - read once with a Cantonese prompt and once with the matching Mandarin line, Cantonese
   speech fits the Cantonese reading better (higher mean log-probability), Mandarin
-  speech the Mandarin one.
+  speech the Mandarin one;
+- Mandarin speech read with the Cantonese prompt may pick up a Cantonese character or
+  two, but keeps Mandarin's own words (這, 們, 是, 他): on the ../shared/data clips,
+  alone and in constructed meetings, Cantonese read so gave none in 39 readings,
+  Mandarin gave some in 12 of 22 (docs/benchmarks.md, session 12). Where they
+  outnumber the Cantonese markers, the chunk is Mandarin, whatever the
+  log-probability lead says.
 
 Both readings are one pass each at temperature 0 (beam search, no sampling ladder).
 The chosen one is read
@@ -26,7 +32,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from minutes.language import CANTONESE_MARKERS, WEAK_MARKERS, cantonese_score
+from minutes.language import CANTONESE_MARKERS, MANDARIN_MARKERS, WEAK_MARKERS, cantonese_score
 from minutes.types import Segment
 
 # One line each, the same sentence in the two registers, so the only thing the prompt
@@ -136,7 +142,8 @@ def choose(
         return Verdict(forced, reading, 0.0, 0.0)
     yue = read(samples, offset, prompt_for("yue", user_prompt), False)
     markers = cantonese_score(yue.text)
-    if len(strong_markers(yue.text)) >= SURE_MARKERS and not yue.broken:
+    mandarin = _mandarin_over_cantonese(yue.text)
+    if len(strong_markers(yue.text)) >= SURE_MARKERS and not yue.broken and not mandarin:
         return Verdict("yue", yue, 0.0, markers)
     zh = read(samples, offset, prompt_for("zh", user_prompt), False)
     if not yue.segments or not zh.segments:
@@ -152,7 +159,7 @@ def choose(
     # Markers count only when the Cantonese reading kept the chunk's content: a prompt
     # can make Whisper skip half a Mandarin chunk and write the rest with 哋.
     kept = len(_bare(yue.text)) >= KEPT_SHARE * len(_bare(zh.text))
-    cantonese = (markers >= MARKER_SCORE and kept) or lead > LOGPROB_MARGIN
+    cantonese = ((markers >= MARKER_SCORE and kept) or lead > LOGPROB_MARGIN) and not mandarin
     if yue.broken != zh.broken:
         # One register sends the decoder into a loop and the other does not: the audio
         # is in the one that reads cleanly.
@@ -165,6 +172,15 @@ def choose(
 
 def _by_markers(markers: float) -> str:
     return "yue" if markers >= MARKER_SCORE else "zh"
+
+
+def _mandarin_over_cantonese(text: str) -> bool:
+    """More Mandarin-only words than written-Cantonese ones in a reading steered
+    towards Cantonese (``text``), counted as characters."""
+    text = text.replace("咱哋", "")
+    mandarin = sum(c in MANDARIN_MARKERS for c in text)
+    cantonese = sum(c in CANTONESE_MARKERS and c not in WEAK_MARKERS for c in text)
+    return mandarin > cantonese
 
 
 def strong_markers(text: str) -> set[str]:
