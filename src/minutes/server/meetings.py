@@ -192,11 +192,7 @@ def merge_speakers(s: Session, meeting: Meeting, source: str, target: str) -> Tr
     """Give everything ``source`` said to ``target`` (turns, utterances, words)."""
     merged = corrections.merge_speakers(_require(s, meeting), source, target)
     _rewrite(s, meeting, merged)
-    s.execute(
-        update(UtteranceRow)
-        .where(UtteranceRow.meeting_id == meeting.id, UtteranceRow.speaker == source)
-        .values(speaker=target)
-    )
+    _sync_rows(s, meeting, merged)
     return merged
 
 
