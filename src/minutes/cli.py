@@ -1,4 +1,5 @@
-"""The ``minutes`` command line: transcribe, summarize, demo, models, voiceprints, glossary."""
+"""The ``minutes`` command line: transcribe, summarize, demo, models, voiceprints, glossary,
+edit."""
 
 from __future__ import annotations
 
@@ -210,6 +211,10 @@ def _summary(transcript: Transcript) -> None:
     if len(transcript.utterances) > 40:
         table.add_row("…", "", "", f"{len(transcript.utterances) - 40} more utterances")
     out.print(table)
+    out.print(
+        "[dim]Wrong name, person or words? `minutes edit --help` corrects the transcript "
+        "and its exports.[/]"
+    )
     unclear = sum(u.unclear for u in transcript.utterances)
     if unclear:
         out.print(
@@ -263,25 +268,6 @@ def transcribe(
     )
 
 
-def _load_transcript(path: Path) -> Transcript:
-    """A transcript JSON written by `minutes transcribe`, or one clear error."""
-    import json
-
-    from minutes.errors import InputError
-
-    try:
-        return Transcript.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file.") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory; pass a transcript .json file.") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-        raise InputError(
-            f"{path}: not a minutes transcript JSON ({type(e).__name__}: {e}). "
-            "Pass the .json written by `minutes transcribe`."
-        ) from None
-
-
 def _recording_of(transcript: Transcript, transcript_path: Path) -> Path:
     """The recording a transcript was made from: its recorded path, or a file of that
     name beside the transcript."""
@@ -311,10 +297,11 @@ def summarize(
     gguf: GgufOpt = None,
 ) -> None:
     """Minutes with evidence from a transcript: summary, topics, decisions, action items."""
+    from minutes.formats import read_transcript
     from minutes.formats.base import prepare_output_dir
 
     options = _minutes_options(backend, minutes_language, base_url, llm_model, api_key, gguf)
-    transcript = _load_transcript(transcript_json)
+    transcript = read_transcript(transcript_json)
     prepare_output_dir(out_dir)
     stem = transcript_json.name.removesuffix(".json")
     for p in _write_minutes(transcript, options, out_dir, stem):
@@ -415,7 +402,9 @@ def voiceprint_add(
     transcriptions name this speaker."""
     from minutes import voiceprints as vp
     from minutes.audio import decode
+    from minutes.corrections import find_speaker, name_key
     from minutes.errors import OptionsError
+    from minutes.formats import read_transcript
     from minutes.pipeline import Pipeline
 
     if (clip is None) == (meeting is None):
@@ -428,8 +417,8 @@ def voiceprint_add(
     prints = vp.load_store()
     pipeline = Pipeline()
     if meeting is not None and speaker:
-        transcript = _load_transcript(meeting)
-        vp.find_speaker(transcript, speaker)  # a wrong name fails before decoding
+        transcript = read_transcript(meeting)
+        find_speaker(transcript, speaker)  # a wrong name fails before decoding
         audio = decode(audio_path or _recording_of(transcript, meeting))
         with err.status("Listening to the speaker…"):
             new = vp.enrol_speaker(name, pipeline.speaker_encoder, audio, transcript, speaker)
@@ -443,7 +432,7 @@ def voiceprint_add(
     # A person may be enrolled several times (a clip, past meetings in other rooms):
     # every print is kept and the best-matching one names them, as on the server.
     path = vp.save_store([*prints, replace(new, source=source)])
-    theirs = sum(vp.name_key(p.name) == vp.name_key(new.name) for p in prints) + 1
+    theirs = sum(name_key(p.name) == name_key(new.name) for p in prints) + 1
     more = f"; {theirs} voiceprints for them now" if theirs > 1 else ""
     out.print(
         f"Enrolled [bold]{escape(new.name)}[/] from {new.seconds:.0f} s of speech{more} "
@@ -455,12 +444,13 @@ def voiceprint_add(
 def voiceprint_list() -> None:
     """The enrolled voices, with where each of their voiceprints came from."""
     from minutes import voiceprints as vp
+    from minutes.corrections import name_key
 
     prints = vp.load_store()
     if not prints:
         out.print("No voices enrolled. Add one with `minutes voiceprint add NAME CLIP`.")
     # One line per print, a person's prints together.
-    for p in sorted(prints, key=lambda p: vp.name_key(p.name)):
+    for p in sorted(prints, key=lambda p: name_key(p.name)):
         source = f"{p.source}, " if p.source else ""
         stale = "  [yellow]made by an earlier model: enrol again[/]" if not p.usable else ""
         out.print(f"{escape(p.name)}  ({escape(source)}{p.seconds:.0f} s of speech){stale}")
@@ -470,10 +460,11 @@ def voiceprint_list() -> None:
 def voiceprint_remove(name: Annotated[str, typer.Argument(help="Who to forget")]) -> None:
     """Delete an enrolled person: every voiceprint under that name."""
     from minutes import voiceprints as vp
+    from minutes.corrections import name_key
     from minutes.errors import OptionsError
 
     prints = vp.load_store()
-    keep = [p for p in prints if vp.name_key(p.name) != vp.name_key(name)]
+    keep = [p for p in prints if name_key(p.name) != name_key(name)]
     if len(keep) == len(prints):
         raise OptionsError(f"No enrolled voice named {name!r}; see `minutes voiceprint list`.")
     vp.save_store(keep)
@@ -528,6 +519,15 @@ def glossary_clear() -> None:
 
 
 app.add_typer(glossary_app, name="glossary")
+
+
+def _register_edit_commands() -> None:
+    from minutes.edit_commands import edit_app
+
+    app.add_typer(edit_app, name="edit")
+
+
+_register_edit_commands()
 
 
 def _register_server_commands() -> None:

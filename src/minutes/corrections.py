@@ -20,11 +20,63 @@ from minutes.errors import NotFoundError, OptionsError
 from minutes.language import text_language
 from minutes.stages.diarize import speaker_id
 from minutes.types import Speaker, Transcript, Turn, Utterance, Word
-from minutes.voiceprints import name_key
 
 _SPEAKER_ID = re.compile(r"SPEAKER_(\d+)")
 _LINE_ID = re.compile(r"u(\d+)")
 MIN_PIECE = 0.01  # seconds; what is left of a cut turn below this is dropped
+MAX_TEXT = 20_000  # characters in one line
+MAX_NAME = 100  # characters in a speaker's name
+
+
+def cleaned(value: str, limit: int, field: str) -> str:
+    """``value`` without NULs and outer spaces; an error naming ``field`` when it is
+    empty or longer than ``limit`` characters."""
+    value = value.replace("\x00", "").strip()
+    if not value:
+        raise OptionsError(f"The {field} cannot be empty.")
+    if len(value) > limit:
+        raise OptionsError(f"The {field} is too long (at most {limit} characters).")
+    return value
+
+
+def name_key(name: str) -> str:
+    """What makes two names one person's: spacing and letter case do not count."""
+    return " ".join(name.split()).casefold()
+
+
+def find_speaker(t: Transcript, who: str) -> str:
+    """The id of the speaker ``who`` names: an id (``SPEAKER_01``) or a display name in
+    any spacing or case (``"speaker 2"``, ``"Mary  Wong"``)."""
+    if any(sp.id == who for sp in t.speakers):
+        return who
+    found = [sp.id for sp in t.speakers if name_key(sp.name) == name_key(who)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise OptionsError(
+            f"{len(found)} speakers are called {who!r}; use an id: {', '.join(found)}."
+        )
+    known = ", ".join(f"{sp.id} ({sp.name})" for sp in t.speakers) or "none"
+    raise NotFoundError(f"No speaker {who!r} in this meeting. Speakers: {known}.")
+
+
+def rename(t: Transcript, speaker: str, name: str) -> Transcript:
+    """Call ``speaker`` (an id) ``name`` everywhere the meeting shows it."""
+    name = cleaned(name, MAX_NAME, "name")
+    _require_speakers(t, speaker)
+    return replace(
+        t, speakers=tuple(replace(sp, name=name) if sp.id == speaker else sp for sp in t.speakers)
+    )
+
+
+def edit_text(t: Transcript, uid: str, text: str) -> Transcript:
+    """Replace line ``uid``'s text; its words keep their times for playback."""
+    text = cleaned(text, MAX_TEXT, "text")
+    line = _line(t, uid)
+    # Text a person has corrected is no longer the recogniser's guess: its minutes
+    # evidence must not be marked as unclear audio.
+    edited = replace(line, text=text, confidence=1.0)
+    return replace(t, utterances=tuple(edited if u.id == uid else u for u in t.utterances))
 
 
 def merge_speakers(t: Transcript, source: str, target: str) -> Transcript:
@@ -52,6 +104,8 @@ def reassign(
     line = _line(t, uid)
     speakers = list(t.speakers)
     if new_speaker is not None:
+        if new_speaker.strip():
+            new_speaker = cleaned(new_speaker, MAX_NAME, "name")
         speaker, added = _named_or_new(speakers, new_speaker)
         if added is not None:
             speakers.append(added)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from minutes.audio import Audio
+from minutes.corrections import find_speaker, name_key
 from minutes.errors import InputError
 from minutes.options import VOICEPRINT_THRESHOLD as DEFAULT_THRESHOLD
 from minutes.stages.clustering import cluster
@@ -87,11 +88,6 @@ class Match:
     speaker: str
     name: str
     score: float
-
-
-def name_key(name: str) -> str:
-    """What makes two names one person's: spacing and letter case do not count."""
-    return " ".join(name.split()).casefold()
 
 
 def _limit(regions: Sequence[SpeechRegion], seconds: float) -> list[SpeechRegion]:
@@ -169,18 +165,6 @@ def enrol(
                 "of this person alone, or enrol them from a past meeting."
             )
     return Voiceprint(name=name, vector=tuple(float(x) for x in vector), seconds=speech)
-
-
-def find_speaker(transcript: Transcript, who: str) -> str:
-    """A speaker's id in a transcript from its id ("SPEAKER_01") or shown name ("Speaker 2")."""
-    ids = [s.id for s in transcript.speakers]
-    if who in ids:
-        return who
-    named = [i for i in ids if transcript.speaker_name(i).casefold() == who.strip().casefold()]
-    if len(named) == 1:
-        return named[0]
-    listed = ", ".join(f"{transcript.speaker_name(i)} ({i})" for i in ids) or "none"
-    raise EnrolmentError(f"No speaker {who!r} in this meeting; its speakers are: {listed}.")
 
 
 def enrol_speaker(

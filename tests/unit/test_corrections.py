@@ -3,9 +3,11 @@ consistent."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from minutes.corrections import merge_speakers, reassign, split
+from minutes.corrections import edit_text, find_speaker, merge_speakers, reassign, rename, split
 from minutes.errors import NotFoundError, OptionsError
 from minutes.types import Speaker, Transcript, Turn, Utterance, Word
 
@@ -162,3 +164,35 @@ def test_bad_corrections_are_refused_clearly() -> None:
     spaced = replace_lines(t, Utterance("u2", 10.5, 13.8, "SPEAKER_00", "Yes   ", "en"))
     with pytest.raises(OptionsError, match="needs some text"):
         split(spaced, "u2", 4)
+
+
+def test_speakers_are_found_by_id_or_by_name_in_any_spacing_or_case() -> None:
+    t = _meeting()
+    assert find_speaker(t, "SPEAKER_01") == "SPEAKER_01"
+    assert find_speaker(t, "speaker  2") == "SPEAKER_01"
+    assert find_speaker(t, " ALAN ") == "SPEAKER_00"
+    with pytest.raises(NotFoundError, match=r"SPEAKER_00 \(Alan\)"):  # says who there is
+        find_speaker(t, "Betty")
+    twins = rename(t, "SPEAKER_02", "alan")
+    with pytest.raises(OptionsError, match="2 speakers are called"):
+        find_speaker(twins, "Alan")
+
+
+def test_a_rename_and_a_text_fix_touch_only_their_speaker_and_line() -> None:
+    t = rename(_meeting(), "SPEAKER_01", "  Betty Wong ")
+    assert [sp.name for sp in t.speakers] == ["Alan", "Betty Wong", "Speaker 3"]
+    assert t.turns == _meeting().turns
+    unsure = replace(t, utterances=tuple(replace(u, confidence=0.2) for u in t.utterances))
+    fixed = edit_text(unsure, "u2", " Yes, agreed ")
+    u2 = next(u for u in fixed.utterances if u.id == "u2")
+    assert (u2.text, u2.confidence, u2.words) == ("Yes, agreed", 1.0, unsure.utterances[1].words)
+    assert [u.confidence for u in fixed.utterances if u.id != "u2"] == [0.2, 0.2, 0.2]
+    for bad, match in (("", "cannot be empty"), ("x" * 20_001, "too long")):
+        with pytest.raises(OptionsError, match=match):
+            edit_text(t, "u2", bad)
+    with pytest.raises(OptionsError, match="too long"):
+        rename(t, "SPEAKER_00", "x" * 101)
+    with pytest.raises(NotFoundError):
+        rename(t, "SPEAKER_09", "Ghost")
+    with pytest.raises(NotFoundError):
+        edit_text(t, "u9", "Ghost")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from minutes.errors import OptionsError
+from minutes.errors import InputError, OptionsError
 from minutes.formats.base import Writer, atomic_write_text
 from minutes.formats.writers import (
     JsonWriter,
@@ -48,6 +49,21 @@ def parse_formats(spec: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def read_transcript(path: Path) -> Transcript:
+    """A transcript JSON written by minutes (``JsonWriter``), or one clear error."""
+    try:
+        return Transcript.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file.") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory; pass a transcript .json file.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        raise InputError(
+            f"{path}: not a minutes transcript JSON ({type(e).__name__}: {e}). "
+            "Pass the .json written by `minutes transcribe`."
+        ) from None
+
+
 def write_all(
     transcript: Transcript, out_dir: Path, stem: str, formats: Iterable[str]
 ) -> list[Path]:
@@ -59,4 +75,4 @@ def write_all(
     return [p for p, _ in texts]
 
 
-__all__ = ["FORMATS", "Writer", "get_writer", "parse_formats", "write_all"]
+__all__ = ["FORMATS", "Writer", "get_writer", "parse_formats", "read_transcript", "write_all"]

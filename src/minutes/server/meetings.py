@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from minutes import corrections
-from minutes.errors import NotFoundError, OptionsError
+from minutes.errors import NotFoundError
 from minutes.glossary import Glossary
 from minutes.minutes.schema import Minutes
 from minutes.server.tables import (
@@ -29,8 +29,8 @@ from minutes.server.tables import (
 )
 from minutes.types import Speaker, Transcript, Utterance
 
-MAX_TEXT = 20_000
-MAX_NAME = 100
+MAX_TEXT = corrections.MAX_TEXT
+MAX_NAME = corrections.MAX_NAME
 
 
 def new_meeting_id() -> str:
@@ -139,20 +139,13 @@ def _require(s: Session, meeting: Meeting) -> Transcript:
 
 def edit_utterance(s: Session, meeting: Meeting, uid: str, text: str) -> Utterance:
     """Replace an utterance's text (the words keep their times for playback)."""
-    text = _clean(text, MAX_TEXT, "text")
-    t = _require(s, meeting)
-    found = [u for u in t.utterances if u.id == uid]
-    if not found:
-        raise NotFoundError(f"No utterance {uid!r} in this meeting.")
-    # Text a person has corrected is no longer the recogniser's guess: its minutes
-    # evidence must not be marked as unclear audio.
-    edited = replace(found[0], text=text, confidence=1.0)
-    t = replace(t, utterances=tuple(edited if u.id == uid else u for u in t.utterances))
+    t = corrections.edit_text(_require(s, meeting), uid, text)
     _rewrite(s, meeting, t)
+    edited = next(u for u in t.utterances if u.id == uid)
     s.execute(
         update(UtteranceRow)
         .where(UtteranceRow.meeting_id == meeting.id, UtteranceRow.uid == uid)
-        .values(text=text, edited=True)
+        .values(text=edited.text, edited=True)
     )
     return edited
 
@@ -179,13 +172,9 @@ def apply_glossary(s: Session, meeting: Meeting, glossary: Glossary) -> list[str
 
 
 def rename_speaker(s: Session, meeting: Meeting, speaker_id: str, name: str) -> Speaker:
-    name = _clean(name, MAX_NAME, "name")
-    t = _require(s, meeting)
-    if not any(sp.id == speaker_id for sp in t.speakers):
-        raise NotFoundError(f"No speaker {speaker_id!r} in this meeting.")
-    speakers = tuple(replace(sp, name=name) if sp.id == speaker_id else sp for sp in t.speakers)
-    _rewrite(s, meeting, replace(t, speakers=speakers))
-    return next(sp for sp in speakers if sp.id == speaker_id)
+    t = corrections.rename(_require(s, meeting), speaker_id, name)
+    _rewrite(s, meeting, t)
+    return next(sp for sp in t.speakers if sp.id == speaker_id)
 
 
 def merge_speakers(s: Session, meeting: Meeting, source: str, target: str) -> Transcript:
@@ -200,8 +189,6 @@ def reassign_utterance(
     s: Session, meeting: Meeting, uid: str, speaker: str | None, new_speaker: str | None
 ) -> Transcript:
     """Give one line to another speaker, or to a new one (see ``corrections.reassign``)."""
-    if new_speaker is not None and new_speaker.strip():
-        new_speaker = _clean(new_speaker, MAX_NAME, "name")
     t = corrections.reassign(_require(s, meeting), uid, speaker=speaker, new_speaker=new_speaker)
     _rewrite(s, meeting, t)
     _sync_rows(s, meeting, t)  # the line, and a speaker merged away with their last line
@@ -261,21 +248,12 @@ def minutes_json(s: Session, meeting: Meeting) -> tuple[str, bool] | None:
 
 
 def retitle(meeting: Meeting, title: str) -> None:
-    meeting.title = _clean(title, 200, "title")
+    meeting.title = corrections.cleaned(title, 200, "title")
     meeting.updated_at = utcnow()
 
 
 def count_for(s: Session, owner_id: int) -> int:
     return int(s.scalar(select(func.count()).where(Meeting.owner_id == owner_id)) or 0)
-
-
-def _clean(value: str, limit: int, field: str) -> str:
-    value = value.replace("\x00", "").strip()
-    if not value:
-        raise OptionsError(f"The {field} cannot be empty.")
-    if len(value) > limit:
-        raise OptionsError(f"The {field} is too long (at most {limit} characters).")
-    return value
 
 
 def meeting_dict(m: Meeting, job: Job | None = None) -> dict[str, Any]:
