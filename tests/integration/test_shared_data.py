@@ -120,6 +120,26 @@ def test_cantonese_mandarin_and_english_turns_are_told_apart(pipeline, shared_da
     assert set(transcript.language_share) >= {"yue", "zh", "en"}
 
 
+def test_whisper_leans_to_tonal_languages_on_cantonese_not_mandarin(
+    pipeline, shared_data: Path
+) -> None:
+    """The audio-side signal register.choose uses: of the probability Whisper leaves
+    outside Chinese, Cantonese speech puts far more on Vietnamese and Thai."""
+    from minutes.stages.register import TONAL_SHARE, tonal_share
+
+    shares: dict[str, list[float]] = {"yue": [], "zh": []}
+    for language, folder in (("yue", "yue/WenetSpeech-Yue"), ("zh", "zh")):
+        for path in sorted((shared_data / folder).rglob("*.wav")):
+            audio = decode(path)
+            probs = pipeline.asr.language_probabilities(audio.slice(0.0, audio.duration))
+            shares[language].append(tonal_share(probs))
+    assert len(shares["yue"]) >= 10, shares
+    assert len(shares["zh"]) >= 5, shares
+    assert max(shares["zh"]) < TONAL_SHARE, shares
+    assert sorted(shares["yue"])[len(shares["yue"]) // 2] > 1.5 * TONAL_SHARE, shares
+    assert min(shares["yue"]) > 3 * sorted(shares["zh"])[len(shares["zh"]) // 2], shares
+
+
 def _alone(shared_data: Path, uri: str, speaker: str) -> list[np.ndarray]:
     """The stretches (≥ 1 s) of an AMI excerpt where the reference hears only ``speaker``."""
     rttm = "debug.development.rttm" if uri.startswith("dev") else "debug.train.rttm"

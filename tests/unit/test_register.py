@@ -130,3 +130,26 @@ def test_broken_means_what_faster_whisper_falls_back_on() -> None:
     assert not reading("abc", -0.2, compression=2.0).broken
     assert not reading("").broken
     assert register.MAX_COMPRESSION == 2.4
+
+
+def test_a_tonal_language_verdict_makes_read_aloud_cantonese_cantonese() -> None:
+    """News read in Cantonese comes out as standard Chinese in both registers; Whisper's
+    leaning to Vietnamese and Thai decides it, without a Mandarin reading."""
+    news = "而較早前已經復航的碼頭星期五開始增設夜間班次"
+    read = Scripted(reading(news, -0.30), reading(news, -0.30))
+    verdict = choose(None, 0.0, read, tonal=register.TONAL_SHARE + 0.01)
+    assert verdict.language == "yue"
+    assert read.calls == [(PROMPTS["yue"], False)]
+    # Below the share, the log-probability lead decides as before (no lead: Mandarin).
+    assert choose(None, 0.0, Scripted(reading(news), reading(news)), tonal=0.1).language == "zh"
+    # Mandarin's own words in the Cantonese reading outweigh it.
+    mandarin = "我們是這樣說的他們明天來"
+    verdict = choose(None, 0.0, Scripted(reading(mandarin), reading(mandarin)), tonal=0.5)
+    assert verdict.language == "zh"
+
+
+def test_tonal_share_is_the_share_of_what_chinese_leaves() -> None:
+    probs = {"zh": 0.99, "vi": 0.002, "th": 0.001, "en": 0.004, "ja": 0.003}
+    assert register.tonal_share(probs) == pytest.approx(0.3)
+    assert register.tonal_share({"zh": 1.0}) == 0.0
+    assert register.tonal_share({"zh": 0.5, "yue": 0.5, "vi": 0.0}) == 0.0

@@ -133,7 +133,9 @@ class WhisperTranscriber:
 
     def detect_language(self, samples: Any) -> tuple[str, float]:
         """Most likely language among the meeting's candidate languages."""
-        probs = self.language_probabilities(samples)
+        return self._candidate(self.language_probabilities(samples))
+
+    def _candidate(self, probs: dict[str, float]) -> tuple[str, float]:
         allowed = [(k, p) for k, p in probs.items() if k in self.options.candidate_languages]
         if not allowed:
             return "zh", 0.0
@@ -220,12 +222,17 @@ class WhisperTranscriber:
                 continue
             a, b = max(found, key=lambda s: s[1] - s[0])
             samples = audio.slice(a, min(b, a + PROBE_SECONDS))
-            language, _ = self.detect_language(samples)
+            probs = self.language_probabilities(samples)
+            language, _ = self._candidate(probs)
             if language not in ("zh", "yue"):
                 out[speaker] = language
                 continue
             verdict = register.choose(
-                samples, a, self._reader(language, True), self.options.initial_prompt
+                samples,
+                a,
+                self._reader(language, True),
+                self.options.initial_prompt,
+                tonal=register.tonal_share(probs),
             )
             if verdict.reading.segments:
                 out[speaker] = verdict.language
@@ -253,10 +260,13 @@ class WhisperTranscriber:
         from the stretch itself.
         """
         opts = self.options
+        tonal = 0.0
         if language is not None:
             lang_prob = 1.0
         elif opts.language == "auto":
-            language, lang_prob = self.detect_language(samples)
+            probs = self.language_probabilities(samples)
+            language, lang_prob = self._candidate(probs)
+            tonal = register.tonal_share(probs)
         else:
             language, lang_prob = opts.language, fit
         if not self.multilingual:
@@ -272,7 +282,7 @@ class WhisperTranscriber:
         elif hint in ("zh", "yue"):
             forced = hint
         read = self._reader(language, fallback)
-        verdict = register.choose(samples, offset, read, opts.initial_prompt, forced)
+        verdict = register.choose(samples, offset, read, opts.initial_prompt, forced, tonal)
         return self._tagged(verdict.reading.segments, verdict.language, lang_prob)
 
     @staticmethod

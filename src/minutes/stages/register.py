@@ -15,7 +15,13 @@ chunk when its prompt sets a register:
   alone and in constructed meetings, Cantonese read so gave none in 39 readings,
   Mandarin gave some in 12 of 22 (docs/benchmarks.md, session 12). Where they
   outnumber the Cantonese markers, the chunk is Mandarin, whatever the
-  log-probability lead says.
+  log-probability lead says;
+- Whisper's language identification says "zh" for both, but the little probability it
+  leaves for other languages falls on Vietnamese and Thai — tonal languages with final
+  stops, as Cantonese has — far more often for Cantonese speech than for Mandarin
+  (``tonal_share``). Where that share is high, the chunk is Cantonese even when both
+  readings are the same standard Chinese (read-aloud news) and the Mandarin reading
+  is not needed.
 
 Both readings are one pass each at temperature 0 (beam search, no sampling ladder).
 The chosen one is read
@@ -29,7 +35,7 @@ that only repeat the prompt are dropped before anything is judged.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from minutes.language import CANTONESE_MARKERS, MANDARIN_MARKERS, WEAK_MARKERS, cantonese_score
@@ -52,6 +58,14 @@ KEPT_SHARE = 0.8
 # for one clip cut differently in a constructed meeting). A thin margin on few clips;
 # written Cantonese, when it appears, decides first.
 LOGPROB_MARGIN = 0.018
+# Share of Whisper's non-Chinese language probability on these languages that makes a
+# chunk Cantonese (see ``tonal_share``). On the ../shared/data clips, whole and inside
+# constructed meetings: Cantonese 0.08–0.76 (0.04–0.85 with noise, speed, telephone
+# band or a tenth of the level), Mandarin at most 0.094 (0.102 with added noise, one
+# speaker; the other four stay below 0.06). Above the Mandarin range with a margin;
+# below it the other signals decide as before (docs/benchmarks.md, session 13).
+TONAL_LANGUAGES = ("vi", "th")
+TONAL_SHARE = 0.12
 # faster-whisper's own fallback rule: a reading this repetitive or improbable is redone.
 MAX_COMPRESSION = 2.4
 MIN_LOGPROB = -1.0
@@ -120,6 +134,15 @@ def _echoes(text: str, source: str) -> bool:
     return True
 
 
+def tonal_share(probabilities: Mapping[str, float]) -> float:
+    """The share of Whisper's language probability outside Chinese that falls on
+    Vietnamese and Thai: high for Cantonese speech, low for Mandarin."""
+    rest = 1.0 - probabilities.get("zh", 0.0) - probabilities.get("yue", 0.0)
+    if rest <= 0.0:
+        return 0.0
+    return sum(probabilities.get(k, 0.0) for k in TONAL_LANGUAGES) / rest
+
+
 def prompt_for(register: str, user_prompt: str | None) -> str:
     """The decoder prompt: the user's terms first, the register line last (nearest the
     audio, where it steers most)."""
@@ -132,10 +155,12 @@ def choose(
     read: Read,
     user_prompt: str | None = None,
     forced: str | None = None,
+    tonal: float = 0.0,
 ) -> Verdict:
     """Decide Cantonese or Mandarin for one chunk of Chinese speech and read it so.
 
-    ``forced`` ("yue" or "zh") skips the decision and reads in that register.
+    ``forced`` ("yue" or "zh") skips the decision and reads in that register; ``tonal``
+    is the chunk's ``tonal_share`` (0 when unknown).
     """
     if forced is not None:
         reading = read(samples, offset, prompt_for(forced, user_prompt), True)
@@ -143,7 +168,8 @@ def choose(
     yue = read(samples, offset, prompt_for("yue", user_prompt), False)
     markers = cantonese_score(yue.text)
     mandarin = _mandarin_over_cantonese(yue.text)
-    if len(strong_markers(yue.text)) >= SURE_MARKERS and not yue.broken and not mandarin:
+    sure = len(strong_markers(yue.text)) >= SURE_MARKERS or tonal >= TONAL_SHARE
+    if sure and yue.segments and not yue.broken and not mandarin:
         return Verdict("yue", yue, 0.0, markers)
     zh = read(samples, offset, prompt_for("zh", user_prompt), False)
     if not yue.segments or not zh.segments:
