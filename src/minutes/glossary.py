@@ -8,7 +8,10 @@ variants afterwards. File format, UTF-8, one entry per line::
     Transport Department | transport dept
     LegCo | Legco | Ledge Co
 
-The first term is the spelling to keep; the others are variants to replace.
+The first term is the spelling to keep; the others are variants to replace. A Chinese
+term of five characters or more is also restored where the recogniser got one of its
+characters wrong (「淜仔北安碼頭」 → 「氹仔北安碼頭」): long names are where Whisper base
+mishears a character, and another name differing in one character of five is rare.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ MAX_ENTRIES = 2000
 MAX_TERM = 100
 PROMPT_CHARS = 180  # Whisper's prompt is 224 tokens; leave room for the context
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Chinese terms at least this long are restored from a one-character slip.
+NEAR_MISS_CHARS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +84,16 @@ class Glossary:
         return text + ("。" if chinese else ".")
 
     def fix(self, words: Sequence[Word]) -> tuple[Word, ...]:
-        """Replace every variant in a run of words by its term, merging the words it spans."""
+        """Replace every variant in a run of words by its term, merging the words it
+        spans; then long Chinese terms written with one character wrong."""
         result = tuple(words)
         for e in self.entries:
             for v in sorted(e.variants, key=len, reverse=True):
                 result = _replace(result, v, e.term)
+        spellings = {s for e in self.entries for s in (e.term, *e.variants)}
+        for e in self.entries:
+            for slip in _near_misses("".join(w.text for w in result), e.term, spellings):
+                result = _replace(result, slip, e.term)
         return result
 
     def in_script(self, convert: Callable[[str], str]) -> Glossary:
@@ -174,6 +184,29 @@ def save_global(text: str, path: Path | None = None) -> Glossary:
 def from_terms(terms: Iterable[str]) -> Glossary:
     """A glossary from API fields: each item ``"term"`` or ``"term | variant | …"``."""
     return parse("\n".join(terms), "glossary field")
+
+
+def _near_misses(text: str, term: str, spellings: set[str]) -> list[str]:
+    """Stretches of ``text`` that are ``term`` with one Chinese character wrong.
+
+    Only for all-Chinese terms of ``NEAR_MISS_CHARS`` or more; a stretch that is itself
+    a glossary spelling is left alone.
+    """
+    n = len(term)
+    if n < NEAR_MISS_CHARS or len(_CJK.findall(term)) != n or len(text) < n:
+        return []
+    # One wrong character leaves at least two of the term's pairs intact: a cheap
+    # test that skips most texts before any window is compared.
+    pairs = {term[i : i + 2] for i in range(n - 1)}
+    if sum(text.count(p) for p in pairs) < 2:
+        return []
+    found: list[str] = []
+    for i in range(len(text) - n + 1):
+        window = text[i : i + n]
+        wrong = [j for j in range(n) if window[j] != term[j]]
+        if len(wrong) == 1 and _CJK.match(window[wrong[0]]) and window not in spellings:
+            found.append(window)
+    return list(dict.fromkeys(found))
 
 
 def _replace(words: tuple[Word, ...], variant: str, term: str) -> tuple[Word, ...]:

@@ -133,3 +133,18 @@ def test_a_glossary_follows_the_transcripts_script() -> None:
     back = glossary.parse("运输署 | 运输处").in_script(ScriptConverter("hk").convert)
     assert back.entries[0].term == "運輸署"
     assert hk.in_script(ScriptConverter("auto").convert) == hk
+
+
+def test_a_long_chinese_name_with_one_character_misheard_is_restored() -> None:
+    g = glossary.parse("氹仔北安碼頭\n食物環境衞生署\n北角\n")
+    out = g.fix(words("而較早前已經復航的", "淜仔", "北安碼頭", "，", "星期五"))
+    assert "".join(w.text for w in out) == "而較早前已經復航的氹仔北安碼頭，星期五"
+    merged = next(w for w in out if "氹仔北安碼頭" in w.text)
+    assert (merged.start, merged.end) == (1.0, 2.9)  # the two words it spans, as one
+    assert g.fix_text("食物環境衛生署同食環署") == "食物環境衞生署同食環署"
+    # Not touched: two characters wrong, short names, punctuation, or text already right.
+    for text in ("淜仔北平碼頭", "北海", "氹仔北安碼，", "氹仔北安碼頭", "Taipa 北安碼頭"):
+        assert g.fix_text(text) == text
+    # A stretch that is another glossary spelling stays as written.
+    both = glossary.parse("氹仔北安碼頭\n氹仔北角碼頭\n")
+    assert both.fix_text("氹仔北角碼頭同氹仔北安碼頭") == "氹仔北角碼頭同氹仔北安碼頭"
