@@ -3,12 +3,14 @@ decisions (the real models are exercised in tests/integration)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from minutes.audio import Audio
 from minutes.stages.chunking import Chunk
 from minutes.stages.language_pass import Suspect, find_suspects, pack, reread
-from minutes.types import Segment, Turn, Word
+from minutes.types import Segment, SpeechRegion, Turn, Word
 
 
 def seg(a: float, b: float, text: str, lang: str, p: float) -> Segment:
@@ -40,6 +42,23 @@ def test_single_speaker_chunk_with_a_skipped_tail() -> None:
     assert (
         find_suspects([Chunk(0, 10)], [seg(0, 9.5, "a b c", "en", 0.3)], [Turn(0, 10, "A")]) == []
     )
+
+
+def test_a_chunk_whisper_was_unsure_of_is_judged_pause_by_pause() -> None:
+    """A Cantonese sentence, a pause, an English one, all given to one speaker: the
+    chunk was heard as Chinese at 0.54, so each stretch is judged on its own."""
+    regions = [SpeechRegion(10.0, 11.8), SpeechRegion(12.4, 14.4), SpeechRegion(14.6, 14.9)]
+    turns = [Turn(10.0, 11.8, "A"), Turn(12.4, 14.4, "A")]
+    heard = seg(10.0, 13.7, "雙手 雲力 1813", "yue", 0.8)
+    unsure = replace(heard, language_probability=0.54)
+    suspects = find_suspects([Chunk(10.0, 14.4)], [unsure], turns, regions)
+    # They meet in the middle of the pause; a stretch under a second is not judged.
+    assert [(round(s.start, 3), round(s.end, 3), s.language) for s in suspects] == [
+        (10.0, 12.1, "yue"),
+        (12.1, 14.4, "yue"),
+    ]
+    sure = replace(heard, language_probability=0.97)
+    assert find_suspects([Chunk(10.0, 14.4)], [sure], turns, regions) == []
 
 
 def test_pack_fits_windows() -> None:

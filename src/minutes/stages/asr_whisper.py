@@ -192,7 +192,7 @@ class WhisperTranscriber:
             progress("asr", done, total)
         segments.sort(key=lambda s: s.start)
         if turns and self.multilingual and self.options.language == "auto":
-            suspects = find_suspects(chunks, segments, turns)
+            suspects = find_suspects(chunks, segments, turns, regions)
             if suspects:
                 segments = reread(
                     audio,

@@ -15,6 +15,7 @@ comes out as a fluent, confident *translation*.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,12 +23,18 @@ import numpy as np
 
 from minutes.audio import Audio
 from minutes.stages.chunking import Chunk
-from minutes.types import Segment, Turn, Word
+from minutes.types import Segment, SpeechRegion, Turn, Word
 
 # A stretch whose words average below this probability is re-read in another language.
 SUSPECT_PROBABILITY = 0.6
 SUSPECT_MIN_SECONDS = 1.0
 SKIPPED_SECONDS = 3.0  # speech left without words this long is read again
+# A chunk whose language Whisper was this unsure of may hold two languages
+# (an English sentence after a Cantonese one; or two people the diarizer joined): its
+# stretches of speech between pauses are checked one by one. Chinese chunks are heard
+# as Chinese at 0.9 or more on ../shared/data; the English clip joined to a Cantonese
+# one in a constructed meeting, at 0.54.
+UNSURE_LANGUAGE = 0.75
 BATCH_SECONDS = 30.0
 GAP = 0.5  # silence between packed stretches, so Whisper hears a pause
 
@@ -52,13 +59,18 @@ def _words_in(segments: Sequence[Segment], a: float, b: float) -> list[Word]:
 
 
 def find_suspects(
-    chunks: Sequence[Chunk], segments: Sequence[Segment], turns: Sequence[Turn]
+    chunks: Sequence[Chunk],
+    segments: Sequence[Segment],
+    turns: Sequence[Turn],
+    regions: Sequence[SpeechRegion] = (),
 ) -> list[Suspect]:
     """Speaker stretches whose reading looks wrong or is missing.
 
     In a chunk with several speakers, a stretch with improbable words is suspect (its
-    language may differ from the chunk's). In any chunk, speech left without words for
-    ``SKIPPED_SECONDS`` or more is suspect: Whisper sometimes ends a window early.
+    language may differ from the chunk's). In a chunk whose language Whisper was
+    unsure of, each stretch of speech between pauses (``regions``) is. In any chunk,
+    speech left without words for ``SKIPPED_SECONDS`` or more is suspect: Whisper
+    sometimes ends a window early.
     """
     out: list[Suspect] = []
     for c in chunks:
@@ -67,7 +79,14 @@ def find_suspects(
             for t in turns
             if min(t.end, c.end) - max(t.start, c.start) >= SUSPECT_MIN_SECONDS
         ]
-        language = next((s.language for s in segments if s.start < c.end and s.end > c.start), "")
+        first = next((s for s in segments if s.start < c.end and s.end > c.start), None)
+        language = first.language if first else ""
+        if first and first.language_probability < UNSURE_LANGUAGE:
+            stretches = _stretches(regions, pieces)
+            if len(stretches) > 1:
+                for a, b in stretches:
+                    out.append(Suspect(a, b, language, mean_probability(_words_in(segments, a, b))))
+                continue
         for a, b in pieces:
             words = _words_in(segments, a, b)
             score = mean_probability(words)
@@ -80,6 +99,26 @@ def find_suspects(
             if words[0].start - a >= SKIPPED_SECONDS:
                 out.append(Suspect(a, words[0].start, language, 0.0))
     return sorted(out, key=lambda s: s.start)
+
+
+def _stretches(
+    regions: Sequence[SpeechRegion], pieces: Sequence[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """The parts of ``regions`` inside the pieces (overlapping pieces joined) long
+    enough to be judged alone, meeting at the middle of the pauses between them: words
+    Whisper timed into a pause go with the nearer stretch."""
+    joined: list[tuple[float, float]] = []
+    for a, b in sorted(pieces):
+        if joined and a <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], b))
+        else:
+            joined.append((a, b))
+    inside = [(max(r.start, a), min(r.end, b)) for a, b in joined for r in regions]
+    spans = sorted((x, y) for x, y in inside if y - x >= SUSPECT_MIN_SECONDS)
+    cuts = [(y + x) / 2 for (_, y), (x, _) in itertools.pairwise(spans)]
+    starts = [spans[0][0], *cuts] if spans else []
+    ends = [*cuts, spans[-1][1]] if spans else []
+    return list(zip(starts, ends, strict=True))
 
 
 def _family(language: str) -> str:
