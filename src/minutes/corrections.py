@@ -56,7 +56,7 @@ def find_speaker(t: Transcript, who: str) -> str:
         raise OptionsError(
             f"{len(found)} speakers are called {who!r}; use an id: {', '.join(found)}."
         )
-    known = ", ".join(f"{sp.id} ({sp.name})" for sp in t.speakers) or "none"
+    known = ", ".join(f"{sp.name} ({sp.id})" for sp in t.speakers) or "none"
     raise NotFoundError(f"No speaker {who!r} in this meeting. Speakers: {known}.")
 
 

@@ -36,6 +36,8 @@ class OptionsError(MinutesError):
 class NotFoundError(MinutesError):
     """A meeting, line or speaker that does not exist (or is not the caller's)."""
 
+    exit_code = 2  # on the command line, a name the user gave that is not there
+
 
 class ModelNotFoundError(MinutesError):
     """A model name or path could not be resolved to files on this machine."""

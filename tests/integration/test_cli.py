@@ -329,7 +329,9 @@ def test_edit_fixes_who_said_what_and_keeps_the_exports_in_step(
         (("rename", first, "x" * 101), "too long"),
         (("merge", first, first), "two different speakers"),
     ]:
-        assert_calm(edit(*args), fragment)
+        r = edit(*args)
+        assert_calm(r, fragment)
+        assert r.returncode == 2, args  # a usage error, like an unknown option
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert_calm(
         run_cli("edit", "lines", str(out / f"{stem}.md"), cache=model_cache),

@@ -171,7 +171,7 @@ def test_speakers_are_found_by_id_or_by_name_in_any_spacing_or_case() -> None:
     assert find_speaker(t, "SPEAKER_01") == "SPEAKER_01"
     assert find_speaker(t, "speaker  2") == "SPEAKER_01"
     assert find_speaker(t, " ALAN ") == "SPEAKER_00"
-    with pytest.raises(NotFoundError, match=r"SPEAKER_00 \(Alan\)"):  # says who there is
+    with pytest.raises(NotFoundError, match=r"Alan \(SPEAKER_00\)"):  # says who there is
         find_speaker(t, "Betty")
     twins = rename(t, "SPEAKER_02", "alan")
     with pytest.raises(OptionsError, match="2 speakers are called"):
