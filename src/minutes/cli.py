@@ -204,7 +204,7 @@ def _summary(transcript: Transcript) -> None:
     table.add_column("time", style="dim", no_wrap=True)
     table.add_column("speaker", style="bold")
     table.add_column("lang", style="cyan")
-    table.add_column("text")
+    table.add_column("text", overflow="fold")  # Chinese has no spaces to wrap at
     for u in transcript.utterances[:40]:
         text = f"[dim]{escape(u.text)} (unclear audio)[/]" if u.unclear else escape(u.text)
         table.add_row(clock(u.start), escape(transcript.speaker_name(u.speaker)), u.language, text)
@@ -265,21 +265,6 @@ def transcribe(
         glossary_file=glossary,
         global_glossary=global_glossary,
         minutes=minutes_options,
-    )
-
-
-def _recording_of(transcript: Transcript, transcript_path: Path) -> Path:
-    """The recording a transcript was made from: its recorded path, or a file of that
-    name beside the transcript."""
-    from minutes.errors import InputError
-
-    source = Path(transcript.source or "")
-    for candidate in (source, transcript_path.parent / source.name):
-        if source.name and candidate.is_file():
-            return candidate
-    raise InputError(
-        f"Cannot find the recording of {transcript_path} ({transcript.source or 'not recorded'}); "
-        "pass it with --audio."
     )
 
 
@@ -404,7 +389,7 @@ def voiceprint_add(
     from minutes.audio import decode
     from minutes.corrections import find_speaker, name_key
     from minutes.errors import OptionsError
-    from minutes.formats import read_transcript
+    from minutes.formats import read_transcript, recording_of
     from minutes.pipeline import Pipeline
 
     if (clip is None) == (meeting is None):
@@ -419,7 +404,7 @@ def voiceprint_add(
     if meeting is not None and speaker:
         transcript = read_transcript(meeting)
         find_speaker(transcript, speaker)  # a wrong name fails before decoding
-        audio = decode(audio_path or _recording_of(transcript, meeting))
+        audio = decode(audio_path or recording_of(transcript, meeting))
         with err.status("Listening to the speaker…"):
             new = vp.enrol_speaker(name, pipeline.speaker_encoder, audio, transcript, speaker)
         source = f"meeting {meeting.name}, {speaker}"

@@ -69,6 +69,12 @@ def rename(t: Transcript, speaker: str, name: str) -> Transcript:
     )
 
 
+def with_line(t: Transcript, line: Utterance) -> Transcript:
+    """``t`` with the line of ``line``'s id replaced by it (a line read again)."""
+    _line(t, line.id)
+    return replace(t, utterances=tuple(line if u.id == line.id else u for u in t.utterances))
+
+
 def edit_text(t: Transcript, uid: str, text: str) -> Transcript:
     """Replace line ``uid``'s text; its words keep their times for playback."""
     text = cleaned(text, MAX_TEXT, "text")

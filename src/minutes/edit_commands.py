@@ -54,7 +54,7 @@ def lines(
     table = Table(show_lines=False, expand=False)
     for col, style in (("id", "dim"), ("time", "dim"), ("speaker", "bold"), ("lang", "cyan")):
         table.add_column(col, style=style, no_wrap=True)
-    table.add_column("text")
+    table.add_column("text", overflow="fold")  # Chinese has no spaces to wrap at
     shown = 0
     for u in t.utterances:
         if (who is None or u.speaker == who) and needle in u.text.casefold():
@@ -159,6 +159,46 @@ def text(
     """Correct what a line says."""
     edited = corrections.edit_text(_read(transcript_json), line, new_text)
     _save(transcript_json, edited, f"{line} now reads “{new_text.strip()}”.")
+
+
+@edit_app.command("reread")
+def reread(
+    transcript_json: TranscriptArg,
+    line: LineArg,
+    language: Annotated[str, typer.Argument(help="yue (Cantonese), zh (Mandarin) or en (English)")],
+    audio_path: Annotated[
+        Path | None,
+        typer.Option("--audio", help="The recording, if it is not where it was transcribed"),
+    ] = None,
+) -> None:
+    """Recognise a line again in the language it was spoken in (its tag was wrong)."""
+    from minutes import glossary
+    from minutes.api import build_options
+    from minutes.audio import decode
+    from minutes.formats import recording_of
+    from minutes.pipeline import REREAD_LANGUAGES, Pipeline
+
+    if language not in REREAD_LANGUAGES:
+        raise OptionsError(
+            f"Read a line again as one of {', '.join(REREAD_LANGUAGES)}, not {language!r}."
+        )
+    t = _read(transcript_json)
+    old = next((u for u in t.utterances if u.id == line), None)
+    if old is None:
+        raise NotFoundError(f"No line {line!r} in {transcript_json}; see `minutes edit lines`.")
+    options = t.metadata.get("options", {})
+    pipeline = Pipeline(
+        build_options(
+            model=t.model or "base",
+            script=str(options.get("script", "hk")),
+            glossary=glossary.load_global(),
+        )
+    )
+    audio = decode(audio_path or recording_of(t, transcript_json))
+    with Console(stderr=True).status(f"Reading {line} again as {REREAD_LANGUAGES[language]}…"):
+        new = pipeline.reread(audio, old, language)
+    edited = corrections.with_line(t, new)
+    _save(transcript_json, edited, f"{line} ({language}) now reads “{new.text}”.")
 
 
 def _read(path: Path) -> Transcript:

@@ -14,7 +14,8 @@ from typing import Any, BinaryIO
 
 from minutes import assemble
 from minutes.audio import Audio, decode
-from minutes.language import ScriptConverter
+from minutes.errors import InputError, OptionsError
+from minutes.language import ScriptConverter, text_language
 from minutes.models import ModelRegistry
 from minutes.options import PipelineOptions
 from minutes.stages.asr_whisper import WhisperTranscriber
@@ -29,6 +30,9 @@ from minutes.types import Segment, SpeechRegion, Transcript, Turn, Utterance
 from minutes.voiceprints import Match
 
 STAGES = ("decode", "vad", "asr", "embed", "assemble")
+# What a line can be read again as, and how people call them.
+REREAD_LANGUAGES = {"yue": "Cantonese", "zh": "Mandarin", "en": "English"}
+LINE_PADDING = 0.25  # seconds of audio either side of a line read again: its word edges
 
 
 @dataclass
@@ -170,6 +174,47 @@ class Pipeline:
                     else {}
                 ),
             },
+        )
+
+    def reread(self, audio: Audio, line: Utterance, language: str) -> Utterance:
+        """``line`` recognised again from the meeting's ``audio`` as ``language`` ("yue",
+        "zh" or "en"): the fix for a line whose language was decided wrong, read in
+        that language's register (Cantonese as written Cantonese).
+
+        Keeps the line's id and speaker; raises ``InputError`` when nothing is heard.
+        """
+        if language not in REREAD_LANGUAGES:
+            raise OptionsError(
+                f"Read a line again as one of {', '.join(REREAD_LANGUAGES)}, not {language!r}."
+            )
+        start = max(0.0, line.start - LINE_PADDING)
+        end = min(audio.duration, line.end + LINE_PADDING)
+        if end - start < 0.1:
+            raise InputError(f"Line {line.id} lies outside the recording ({audio.duration:.1f} s).")
+        hint = language if language in ("yue", "zh") else None
+        segments = self.asr.decode(audio.slice(start, end), start, language, hint=hint)
+        words = tuple(replace(w, speaker=line.speaker) for seg in segments for w in seg.words)
+        text = "".join(w.text for w in words)
+        heard = [Segment(words[0].start, words[-1].end, text, language, words)] if words else []
+        parts = assemble.utterances(
+            heard, ScriptConverter(self.options.script), self.options.glossary
+        )
+        kept = tuple(w for u in parts for w in u.words)
+        if not kept:
+            raise InputError(
+                f"Nothing was heard in line {line.id} as {REREAD_LANGUAGES[language]}; "
+                "its text is unchanged."
+            )
+        text = (" " if language == "en" else "").join(u.text for u in parts)
+        # The line keeps its span, so its turn (RTTM, timeline) still matches it. Its tag
+        # is what the text shows, the asked-for language deciding Cantonese or Mandarin:
+        # Whisper may write clear English speech in English whatever it is asked.
+        return replace(
+            line,
+            text=text,
+            language=text_language(text, language),
+            words=kept,
+            confidence=sum(w.probability for w in kept) / len(kept),
         )
 
     def _identify(self, audio: Audio, turns: Sequence[Turn]) -> list[Match]:

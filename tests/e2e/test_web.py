@@ -214,6 +214,23 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     head, tail = page.locator(".utt .text").all_inner_texts()[longest : longest + 2]
     assert f"{head} {tail}" == texts[longest]
 
+    # A line in the wrong language (here: overwritten with Cantonese words) is read again
+    # from the recording as English by the real model.
+    first = page.locator(".utt").first
+    first.focus()
+    page.keyboard.press("Enter")
+    page.fill(".edit-box", "嗰個")
+    page.click(".edit-row button.primary")
+    page.wait_for_selector(".utt:not(.editing) .text:has-text('嗰個')")
+    first.focus()
+    page.keyboard.press("Enter")
+    page.screenshot(path=str(screenshots / "08-read-again.png"))
+    page.select_option(".edit-row select.reread", "en")
+    page.wait_for_selector("#toast:has-text('Read again: English')")
+    wait_until(page, "!document.querySelector('.utt.editing')")
+    assert first.locator(".lang").inner_text().lower() == "en"
+    assert re.search(r"[A-Za-z]{3}", first.locator(".text").inner_text())
+
     # Interface language: Traditional Chinese, and back.
     page.click("#lang-toggle")
     page.wait_for_selector("h2:has-text('逐字稿')")

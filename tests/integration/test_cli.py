@@ -309,6 +309,14 @@ def test_edit_fixes_who_said_what_and_keeps_the_exports_in_step(
     assert r.returncode == 0, r.stderr
     assert "by Friday, please" in (out / f"{stem}.srt").read_text(encoding="utf-8")
 
+    # Read again from the recording (found where it was transcribed) as English.
+    r = edit("reread", part["id"], "en")
+    assert r.returncode == 0, r.stderr
+    again = next(s for s in load()["segments"] if s["id"] == part["id"])
+    assert again["language"] == "en"
+    assert again["text"] != "by Friday, please"
+    assert again["text"] in (out / f"{stem}.srt").read_text(encoding="utf-8")
+
     others = [s["id"] for s in load()["speakers"] if s["id"] != first]
     r = edit("merge", others[0], first)
     assert r.returncode == 0, r.stderr
@@ -328,6 +336,8 @@ def test_edit_fixes_who_said_what_and_keeps_the_exports_in_step(
         (("split", part["id"], "0"), "Split the line inside its text"),
         (("rename", first, "x" * 101), "too long"),
         (("merge", first, first), "two different speakers"),
+        (("reread", part["id"], "fr"), "Read a line again as one of yue, zh, en"),
+        (("reread", part["id"], "en", "--audio", str(out / "gone.wav")), "gone.wav"),
     ]:
         r = edit(*args)
         assert_calm(r, fragment)

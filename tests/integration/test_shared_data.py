@@ -120,6 +120,24 @@ def test_cantonese_mandarin_and_english_turns_are_told_apart(pipeline, shared_da
     assert set(transcript.language_share) >= {"yue", "zh", "en"}
 
 
+def test_a_line_is_read_again_as_mandarin_or_cantonese(pipeline, shared_data: Path) -> None:
+    """The fix for a wrong language tag: the same Cantonese speech read again in each
+    register comes out as standard Chinese or as written Cantonese, tagged so."""
+    from minutes.language import cantonese_score
+
+    audio = decode(shared_data / "yue/WenetSpeech-Yue/xg0054024_2380_8540.wav")
+    t = pipeline.run(audio)
+    line = max(t.utterances, key=lambda u: u.end - u.start)
+    mandarin = pipeline.reread(audio, line, "zh")
+    assert mandarin.language == "zh", mandarin
+    assert cantonese_score(mandarin.text) == 0.0, mandarin.text
+    cantonese = pipeline.reread(audio, mandarin, "yue")
+    assert cantonese.language == "yue", cantonese
+    assert cantonese_score(cantonese.text) >= 0.04, cantonese.text
+    assert (cantonese.id, cantonese.start, cantonese.end) == (line.id, line.start, line.end)
+    assert cantonese.words[0].start >= line.start - 0.3, cantonese.words
+
+
 def test_whisper_leans_to_tonal_languages_on_cantonese_not_mandarin(
     pipeline, shared_data: Path
 ) -> None:

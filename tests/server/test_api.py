@@ -245,6 +245,54 @@ def test_corrections_are_saved_and_exported(client, ready_meeting) -> None:
         assert len(merged["speakers"]) == len(again["speakers"]) - 1
 
 
+def test_a_line_is_read_again_in_the_language_it_was_spoken_in(
+    client, ready_meeting, english_transcript
+) -> None:
+    """A line whose language was decided wrong is recognised again, from the stored
+    recording, by the real model; its span and speaker stay, its words and tag change."""
+    mid = ready_meeting["id"]
+    base = f"/api/meetings/{mid}"
+    before = client.get(f"{base}/transcript", headers=client.alice).json()
+    line = before["segments"][-1]  # earlier tests correct other lines
+    url = f"{base}/utterances/{line['id']}/reread"
+    # What the pipeline heard there (the same recording, transcribed directly).
+    heard = max(
+        english_transcript.utterances,
+        key=lambda u: min(u.end, line["end"]) - max(u.start, line["start"]),
+    )
+    said = {w.strip(".,?!").lower() for w in heard.text.split()}
+
+    # Wrongly read (here: overwritten), then read again from the recording as English.
+    client.patch(f"{base}/utterances/{line['id']}", headers=client.alice, json={"text": "嗰個"})
+    r = client.post(url, headers=client.alice, json={"language": "en"})
+    assert r.status_code == 200, r.text
+    english = r.json()["utterance"]
+    assert english["language"] == "en"
+    reread = {w.strip(".,?!").lower() for w in english["text"].split()}
+    assert len(said & reread) >= len(said) / 2, (heard.text, english["text"])
+    assert (english["id"], english["speaker"]) == (line["id"], line["speaker"])
+    assert (english["start"], english["end"]) == (line["start"], line["end"])
+    assert english["words"], english
+    stored = client.get(f"{base}/transcript", headers=client.alice).json()
+    assert next(u for u in stored["segments"] if u["id"] == line["id"]) == english
+    word = max(said & reread, key=len)
+    hits = client.get("/api/search", params={"q": word}, headers=client.alice).json()["hits"]
+    assert line["id"] in {h["utterance_id"] for h in hits if h["meeting_id"] == mid}, hits
+    # Asked for Mandarin, Whisper may still write this clear English in English: the
+    # tag then says what the text is.
+    r = client.post(url, headers=client.alice, json={"language": "zh"})
+    assert r.status_code == 200, r.text
+    again = r.json()["utterance"]
+    assert again["language"] == ("en" if again["text"].isascii() else "zh"), again
+
+    for body, status in [({"language": "fr"}, 422), ({}, 422), ({"language": "x" * 5000}, 422)]:
+        r = client.post(url, headers=client.alice, json=body)
+        assert r.status_code == status, (body, r.text)
+    r = client.post(f"{base}/utterances/nope/reread", headers=client.alice, json={"language": "en"})
+    assert r.status_code == 404
+    assert client.post(url, headers=client.bob, json={"language": "en"}).status_code == 404
+
+
 def test_a_line_is_split_and_given_to_another_or_a_new_speaker(client, ready_meeting) -> None:
     mid = ready_meeting["id"]
     base = f"/api/meetings/{mid}"

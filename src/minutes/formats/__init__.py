@@ -64,6 +64,19 @@ def read_transcript(path: Path) -> Transcript:
         ) from None
 
 
+def recording_of(transcript: Transcript, transcript_path: Path) -> Path:
+    """The recording a transcript was made from: its recorded path, or a file of that
+    name beside the transcript."""
+    source = Path(transcript.source or "")
+    for candidate in (source, transcript_path.parent / source.name):
+        if source.name and candidate.is_file():
+            return candidate
+    raise InputError(
+        f"Cannot find the recording of {transcript_path} ({transcript.source or 'not recorded'}); "
+        "pass it with --audio."
+    )
+
+
 def write_all(
     transcript: Transcript, out_dir: Path, stem: str, formats: Iterable[str]
 ) -> list[Path]:
@@ -75,4 +88,12 @@ def write_all(
     return [p for p, _ in texts]
 
 
-__all__ = ["FORMATS", "Writer", "get_writer", "parse_formats", "read_transcript", "write_all"]
+__all__ = [
+    "FORMATS",
+    "Writer",
+    "get_writer",
+    "parse_formats",
+    "read_transcript",
+    "recording_of",
+    "write_all",
+]

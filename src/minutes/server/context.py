@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
@@ -22,6 +22,15 @@ class ServerContext:
     settings: ServerSettings
     db: Database
     worker: Worker | None
+
+
+def speech_engines(ctx: ServerContext, purpose: str) -> Any:
+    """The worker's loaded pipeline, for work done inside a request (enrolling a voice,
+    reading a line again); 503 naming ``purpose`` when this server runs no worker."""
+    executor = ctx.worker.executor if ctx.worker is not None else None
+    if executor is None or not hasattr(executor, "engines"):
+        raise HTTPException(503, f"{purpose} needs the server's speech models (no worker runs).")
+    return executor.engines()
 
 
 async def get_context(request: Request) -> ServerContext:

@@ -203,6 +203,19 @@ def split_utterance(s: Session, meeting: Meeting, uid: str, at: int) -> Transcri
     return t
 
 
+def replace_utterance(s: Session, meeting: Meeting, line: Utterance) -> Utterance:
+    """Store a line recognised again (its text, words and language), marked as edited."""
+    t = corrections.with_line(_require(s, meeting), line)
+    _rewrite(s, meeting, t)
+    _sync_rows(s, meeting, t)
+    s.execute(
+        update(UtteranceRow)
+        .where(UtteranceRow.meeting_id == meeting.id, UtteranceRow.uid == line.id)
+        .values(edited=True)
+    )
+    return line
+
+
 def _sync_rows(s: Session, meeting: Meeting, t: Transcript) -> None:
     """Bring the searchable rows in line with the transcript, keeping which were edited."""
     mine = select(UtteranceRow).where(UtteranceRow.meeting_id == meeting.id)

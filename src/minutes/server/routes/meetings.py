@@ -20,7 +20,7 @@ from minutes.errors import NotFoundError, OptionsError
 from minutes.formats import FORMATS, get_writer
 from minutes.language import ScriptConverter
 from minutes.server import jobs, meetings, search, uploads
-from minutes.server.context import Ctx, ServerContext, User
+from minutes.server.context import Ctx, ServerContext, User, speech_engines
 from minutes.server.tables import Meeting
 
 router = APIRouter(prefix="/api", tags=["meetings"])
@@ -58,6 +58,10 @@ class UtterancePatch(BaseModel):
 
 class UtteranceSplit(BaseModel):
     at: int = Field(description="Character of the line's text where the second part starts")
+
+
+class UtteranceReread(BaseModel):
+    language: str = Field(description="yue (Cantonese), zh (Mandarin) or en (English)")
 
 
 class GlossaryApply(BaseModel):
@@ -307,6 +311,38 @@ def split_utterance(
         t = meetings.split_utterance(s, m, uid, body.at)
         i = next(i for i, u in enumerate(t.utterances) if u.id == uid)
         return {"utterances": [u.to_dict() for u in t.utterances[i : i + 2]]}
+
+
+@router.post("/meetings/{meeting_id}/utterances/{uid}/reread")
+def reread_utterance(
+    meeting_id: str, uid: str, body: UtteranceReread, ctx: Ctx, user: User
+) -> dict[str, Any]:
+    """Recognise a line again in the language it was spoken in, when its language was
+    decided wrong: Cantonese read as written Cantonese, Mandarin as standard Chinese."""
+    from minutes.audio import decode
+    from minutes.pipeline import REREAD_LANGUAGES
+
+    if body.language not in REREAD_LANGUAGES:
+        raise OptionsError(
+            f"Read a line again as one of {', '.join(REREAD_LANGUAGES)}, "
+            f"not {body.language[:20]!r}."
+        )
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        t = meetings.load_transcript(s, m)
+        if t is None:
+            raise NotFoundError("The transcript is not ready yet.")
+        line = next((u for u in t.utterances if u.id == uid), None)
+        if line is None:
+            raise NotFoundError(f"No utterance {uid!r} in this meeting.")
+        options = jobs.options_from_json(m.options, jobs.owner_glossary(s, user.id))
+        media, filename = ctx.settings.media_dir / m.media_name, m.filename
+    # Decoding and recognition run outside the transaction: a few seconds per line.
+    pipeline = speech_engines(ctx, "Reading a line again").with_options(options)
+    new = pipeline.reread(decode(media, name=filename), line, body.language)
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id, lock=True)
+        return {"utterance": meetings.replace_utterance(s, m, new).to_dict()}
 
 
 @router.post("/meetings/{meeting_id}/glossary")

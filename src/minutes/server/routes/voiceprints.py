@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from minutes.audio import decode
 from minutes.errors import NotFoundError
 from minutes.server import meetings, uploads
-from minutes.server.context import Ctx, ServerContext, User
+from minutes.server.context import Ctx, ServerContext, User, speech_engines
 from minutes.server.tables import VoiceprintRow
 from minutes.voiceprints import MODEL, Voiceprint, enrol, enrol_speaker
 
@@ -37,13 +37,6 @@ def _row(v: VoiceprintRow) -> dict[str, Any]:
         # Made by an earlier speaker model: not used until enrolled again.
         "needs_reenrolment": model != MODEL,
     }
-
-
-def _engines(ctx: ServerContext) -> Any:
-    executor = ctx.worker.executor if ctx.worker is not None else None
-    if executor is None or not hasattr(executor, "engines"):
-        raise HTTPException(503, "Voiceprints need the server's speech models (no worker runs).")
-    return executor.engines()
 
 
 def _store(ctx: ServerContext, owner_id: int, vp: Voiceprint, source: str) -> dict[str, Any]:
@@ -91,7 +84,7 @@ def enrol_from_clip(
         raise HTTPException(
             422, "The clip is longer than 10 minutes; 10–30 s of one voice is best."
         )
-    pipeline = _engines(ctx)
+    pipeline = speech_engines(ctx, "Enrolling a voice")
     regions = pipeline.vad.detect(audio)
     vp = enrol(name, pipeline.speaker_encoder, audio, regions)
     return {"voiceprint": _store(ctx, user.id, vp, f"clip {filename}")}
@@ -114,7 +107,9 @@ def enrol_from_meeting(
         raise NotFoundError(f"No speaker {speaker_id!r} in this meeting.")
     name = (body.name if body and body.name else None) or t.speaker_name(speaker_id)
     audio = decode(media, name=m.filename)
-    vp = enrol_speaker(name, _engines(ctx).speaker_encoder, audio, t, speaker_id)
+    vp = enrol_speaker(
+        name, speech_engines(ctx, "Enrolling a voice").speaker_encoder, audio, t, speaker_id
+    )
     return {"voiceprint": _store(ctx, user.id, vp, f"meeting “{title}”, {speaker_id}")}
 
 

@@ -435,10 +435,33 @@ function renderMeeting(root, meeting, transcript, back, params) {
         route();
       } catch (err) { fail(err); }
     };
+    // The line's language was decided wrong: the server recognises it again from the
+    // recording in the chosen language (Cantonese as written Cantonese).
+    const reread = h("select", { class: "reread", "aria-label": t("rereadAs"), title: t("rereadHint") },
+      h("option", { value: "" }, t("rereadAs")),
+      ["yue", "zh", "en"].map((lang) => h("option", { value: lang }, languageLabel(lang))));
+    reread.addEventListener("change", async () => {
+      const language = reread.value;
+      if (!language) return;
+      reread.disabled = true;
+      toast(t("rereading"));
+      try {
+        const r = await api(`/api/meetings/${id}/utterances/${u.id}/reread`, { method: "POST", json: { language } });
+        Object.assign(u, r.utterance);
+        textEl.textContent = u.text;
+        const tag = li.querySelector(".lang");
+        tag.textContent = u.language;
+        tag.className = `lang lang-${u.language}`;
+        li.classList.toggle("unclear", (u.confidence ?? 1) < 0.5);
+        toast(t("reread", { lang: languageLabel(u.language) }));
+        done();
+      } catch (err) { reread.disabled = false; reread.value = ""; fail(err); }
+    });
     const done = () => { box.remove(); textEl.hidden = false; li.classList.remove("editing"); li.focus(); };
     const box = h("div", { class: "edit-row" }, area,
       h("button", { type: "button", class: "primary", onclick: save }, t("save")),
       h("button", { type: "button", class: "split", title: t("splitHint"), onclick: splitHere }, t("splitHere")),
+      reread,
       h("button", { type: "button", onclick: done }, t("cancel")));
     area.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey || !e.shiftKey)) { e.preventDefault(); save(); }
