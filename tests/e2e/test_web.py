@@ -3,6 +3,7 @@ correct, export, switch language, and stay out of other people's meetings."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -11,6 +12,12 @@ from typing import Any
 import pytest
 
 pytestmark = pytest.mark.models
+
+
+def toast_says(page: Any, text: str) -> None:
+    """Wait for a toast's message. Toasts hide after 4 s and keep their text, so a
+    loaded machine that misses the moment it was shown still sees what it said."""
+    wait_until(page, f"document.getElementById('toast').textContent.includes({json.dumps(text)})")
 
 
 def wait_until(page: Any, expression: str, timeout: float = 30.0) -> None:
@@ -54,7 +61,7 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     # A global glossary, checked before it is kept, and one for this meeting only.
     page.fill("#global-glossary", "Transport Budget | transport budget\nbroken | | line")
     page.click("#glossary button[type=submit]")
-    page.wait_for_selector("#toast.error:has-text('line 2')")
+    toast_says(page, "line 2")
     page.fill("#global-glossary", "Transport Budget | transport budget")
     page.click("#glossary button[type=submit]")
     page.wait_for_selector("#glossary [role=status]:has-text('1 entry')")
@@ -226,7 +233,7 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     page.keyboard.press("Enter")
     page.screenshot(path=str(screenshots / "08-read-again.png"))
     page.select_option(".edit-row select.reread", "en")
-    page.wait_for_selector("#toast:has-text('Read again: English')")
+    toast_says(page, "Read again: English")
     wait_until(page, "!document.querySelector('.utt.editing')")
     assert first.locator(".lang").inner_text().lower() == "en"
     assert re.search(r"[A-Za-z]{3}", first.locator(".text").inner_text())
