@@ -31,9 +31,10 @@ SUSPECT_MIN_SECONDS = 1.0
 SKIPPED_SECONDS = 3.0  # speech left without words this long is read again
 # A chunk whose language Whisper was this unsure of may hold two languages
 # (an English sentence after a Cantonese one; or two people the diarizer joined): its
-# stretches of speech between pauses are checked one by one. Chinese chunks are heard
-# as Chinese at 0.9 or more on ../shared/data; the English clip joined to a Cantonese
-# one in a constructed meeting, at 0.54.
+# stretches of speech between pauses are checked one by one. Chinese chunks of a few
+# seconds or more are heard as Chinese at 0.9 or more on ../shared/data (short
+# interjections far lower); the English clip joined to a Cantonese one in a
+# constructed meeting, at 0.54.
 UNSURE_LANGUAGE = 0.75
 BATCH_SECONDS = 30.0
 GAP = 0.5  # silence between packed stretches, so Whisper hears a pause
