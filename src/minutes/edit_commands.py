@@ -176,12 +176,9 @@ def reread(
     from minutes.api import build_options
     from minutes.audio import decode
     from minutes.formats import recording_of
-    from minutes.pipeline import REREAD_LANGUAGES, Pipeline
+    from minutes.pipeline import REREAD_LANGUAGES, Pipeline, reread_language
 
-    if language not in REREAD_LANGUAGES:
-        raise OptionsError(
-            f"Read a line again as one of {', '.join(REREAD_LANGUAGES)}, not {language!r}."
-        )
+    reread_language(language)
     t = _read(transcript_json)
     old = next((u for u in t.utterances if u.id == line), None)
     if old is None:

@@ -35,6 +35,16 @@ REREAD_LANGUAGES = {"yue": "Cantonese", "zh": "Mandarin", "en": "English"}
 LINE_PADDING = 0.25  # seconds of audio either side of a line read again: its word edges
 
 
+def reread_language(language: str) -> str:
+    """``language`` if a line can be read again as it, else an error naming the choices
+    (checked before any audio is decoded)."""
+    if language not in REREAD_LANGUAGES:
+        raise OptionsError(
+            f"Read a line again as one of {', '.join(REREAD_LANGUAGES)}, not {language[:20]!r}."
+        )
+    return language
+
+
 @dataclass
 class Pipeline:
     """Loads the stage engines once; ``run`` may then be called for many recordings."""
@@ -183,10 +193,7 @@ class Pipeline:
 
         Keeps the line's id and speaker; raises ``InputError`` when nothing is heard.
         """
-        if language not in REREAD_LANGUAGES:
-            raise OptionsError(
-                f"Read a line again as one of {', '.join(REREAD_LANGUAGES)}, not {language!r}."
-            )
+        reread_language(language)
         start = max(0.0, line.start - LINE_PADDING)
         end = min(audio.duration, line.end + LINE_PADDING)
         if end - start < 0.1:

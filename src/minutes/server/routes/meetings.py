@@ -320,13 +320,9 @@ def reread_utterance(
     """Recognise a line again in the language it was spoken in, when its language was
     decided wrong: Cantonese read as written Cantonese, Mandarin as standard Chinese."""
     from minutes.audio import decode
-    from minutes.pipeline import REREAD_LANGUAGES
+    from minutes.pipeline import reread_language
 
-    if body.language not in REREAD_LANGUAGES:
-        raise OptionsError(
-            f"Read a line again as one of {', '.join(REREAD_LANGUAGES)}, "
-            f"not {body.language[:20]!r}."
-        )
+    reread_language(body.language)
     with ctx.db.session() as s:
         m = meetings.get(s, user.id, meeting_id)
         t = meetings.load_transcript(s, m)
