@@ -39,6 +39,7 @@ class RefTurn:
     speaker: str
     text: str = ""
     language: str = ""
+    clip: str = ""  # file name of the clip a constructed turn was made from
 
 
 def manifest() -> list[dict[str, str]]:
@@ -151,13 +152,50 @@ def construct_meeting(
     for item in items:
         x = np.asarray(decode(item.path).samples, dtype=np.float32)
         turns.append(
-            RefTurn(t, t + len(x) / 16000, speaker_of(item), item.reference, item.language)
+            RefTurn(
+                t,
+                t + len(x) / 16000,
+                speaker_of(item),
+                item.reference,
+                item.language,
+                item.path.name,
+            )
         )
         parts.append(x)
         g = float(rng.uniform(*gap))
         parts.append(np.zeros(int(g * 16000), np.float32))
         t += len(x) / 16000 + g
     return Meeting(name, Audio(samples=np.concatenate(parts), source=name), turns)
+
+
+def recognition_meetings(items: list[AsrItem]) -> list[Meeting]:
+    """bench/run.py's three constructed meetings: Cantonese, English and Mandarin clips,
+    each source recording a speaker."""
+    by_lang: dict[str, list[AsrItem]] = {}
+    for it in items:
+        by_lang.setdefault(it.language, []).append(it)
+    plans = {
+        "mixed-3lang": by_lang["yue"][:3] + by_lang["en"][:3] + by_lang["zh"][:3],
+        "yue-en": [
+            x for pair in zip(by_lang["yue"][3:8], by_lang["en"][3:8], strict=False) for x in pair
+        ],
+        # Cantonese answered in Mandarin: the two Chinese the audio verdict cannot tell apart.
+        "yue-zh": [
+            x for pair in zip(by_lang["yue"][8:12], by_lang["zh"], strict=False) for x in pair
+        ],
+    }
+    return [construct_meeting(name, plan, seed=len(name)) for name, plan in plans.items()]
+
+
+def tag_meetings(items: list[AsrItem], meetings: int, turns: int) -> list[Meeting]:
+    """bench/language_tags.py's meetings: ``turns`` clips each, drawn at random (fixed
+    seeds) from all the clips."""
+    out = []
+    for seed in range(meetings):
+        rng = np.random.default_rng(500 + seed)
+        plan = [items[i] for i in rng.choice(len(items), size=turns, replace=False)]
+        out.append(construct_meeting(f"tags{seed}", plan, seed=seed))
+    return out
 
 
 def speaker_of(item: AsrItem) -> str:

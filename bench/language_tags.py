@@ -20,15 +20,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from minutes.api import build_options
 from minutes.pipeline import Pipeline
 from minutes.types import Transcript
 
-from bench.data import RefTurn, asr_items, construct_meeting
+from bench.data import RefTurn, asr_items, tag_meetings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LANGUAGES = ("yue", "zh", "en")
@@ -53,18 +51,15 @@ def main() -> None:
     pipeline = Pipeline(build_options())
     pipeline.load()
     rows: list[dict[str, Any]] = []
-    for seed in range(args.meetings):
-        rng = np.random.default_rng(500 + seed)
-        plan = [items[i] for i in rng.choice(len(items), size=args.turns, replace=False)]
-        meeting = construct_meeting(f"tags{seed}", plan, seed=seed)
+    for meeting in tag_meetings(items, args.meetings, args.turns):
         t0 = time.perf_counter()
         transcript = pipeline.run(meeting.audio)
         seconds = time.perf_counter() - t0
-        for turn, item in zip(meeting.turns, plan, strict=True):
+        for turn in meeting.turns:
             rows.append(
                 {
                     "meeting": meeting.name,
-                    "clip": str(item.path.name),
+                    "clip": turn.clip,
                     "language": turn.language,
                     "tag": tag_of(turn, transcript),
                     "duration": round(turn.end - turn.start, 2),

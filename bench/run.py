@@ -30,8 +30,8 @@ from bench.data import (
     ami_path,
     ami_references,
     asr_items,
-    construct_meeting,
     long_input,
+    recognition_meetings,
 )
 from bench.report import markdown
 from bench.scoring import cpwer, diarization_errors, error_rate, language_accuracy
@@ -113,23 +113,9 @@ def run_ami(pipeline: Pipeline, bare: Any) -> list[dict[str, Any]]:
 
 def run_constructed(pipeline: Pipeline) -> list[dict[str, Any]]:
     """Meetings built from real single-speaker clips, with exact reference."""
-    items = asr_items()
-    by_lang: dict[str, list[Any]] = {}
-    for it in items:
-        by_lang.setdefault(it.language, []).append(it)
-    plans = {
-        "mixed-3lang": by_lang["yue"][:3] + by_lang["en"][:3] + by_lang["zh"][:3],
-        "yue-en": [
-            x for pair in zip(by_lang["yue"][3:8], by_lang["en"][3:8], strict=False) for x in pair
-        ],
-        # Cantonese answered in Mandarin: the two Chinese the audio verdict cannot tell apart.
-        "yue-zh": [
-            x for pair in zip(by_lang["yue"][8:12], by_lang["zh"], strict=False) for x in pair
-        ],
-    }
     rows = []
-    for name, plan in plans.items():
-        meeting = construct_meeting(name, plan, seed=len(name))
+    for meeting in recognition_meetings(asr_items()):
+        name = meeting.name
         t0 = time.perf_counter()
         t = pipeline.run(meeting.audio)
         seconds = time.perf_counter() - t0

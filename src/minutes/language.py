@@ -32,6 +32,11 @@ WEAK_MARKERS = frozenset("呢度仲係咪嘛")
 # 他/她 for 佢), in both scripts: what Mandarin speech still comes out as when the
 # decoder is steered towards written Cantonese (see stages/register.py).
 MANDARIN_MARKERS = frozenset("這这們们是他她")
+# Mandarin words that a Cantonese-prompted reading of Cantonese speech writes otherwise
+# (我喺, 乜嘢, 點樣, 就係): "I am at", the polite "you", "that is", "what", "how". In
+# bench/register_log.py's 117 Cantonese decisions none of them appears; 我在 and 就是
+# are in 23 of its 53 Mandarin ones.
+MANDARIN_WORDS = ("我在", "你在", "您", "就是", "什麼", "什么", "甚麼", "甚么", "怎麼", "怎么")
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]+")

@@ -75,6 +75,18 @@ def test_mandarin_words_kept_under_the_cantonese_prompt_make_it_mandarin() -> No
     assert read.calls == [(PROMPTS["yue"], False)]
 
 
+def test_mandarin_word_order_in_the_cantonese_reading_makes_it_mandarin() -> None:
+    # The SenseVoice speaker's real readings (bench/register_log.py): no Mandarin
+    # character and a lead of +0.01 to +0.19 for the Cantonese prompt, in every
+    # condition; but "我在" ("I am at") is Mandarin, where Cantonese writes 我喺.
+    said = "我想問，我在濱海新區有房。"
+    read = Scripted(reading(said, -0.25), reading(said, -0.30))
+    assert choose(None, 0.0, read, tonal=0.09).language == "zh"
+    # 在 inside a word Cantonese uses too is not counted.
+    stay = "可以留在澳門長啲時間現在早前已經復航"
+    assert choose(None, 0.0, Scripted(reading(stay, -0.25), reading(stay, -0.30))).language == "yue"
+
+
 def test_a_prompt_echo_is_not_cantonese() -> None:
     assert strong_markers("首先咱哋商場") == set()
     assert strong_markers("我哋嘅") == {"哋", "嘅"}
@@ -93,6 +105,16 @@ def test_the_register_that_loops_loses_and_a_broken_choice_is_read_again() -> No
     clean = reading("而較早前已經復航的碼頭星期五開始增設夜間航班", -0.4)
     assert choose(None, 0.0, Scripted(clean, loop)).language == "yue"
     assert choose(None, 0.0, Scripted(loop, clean)).language == "zh"
+
+    # Written Cantonese and a tonal lean together outweigh a loop in the Cantonese
+    # reading (noisy news, bench/register_log.py): Cantonese, read again with the ladder.
+    news = "而教咗前已經復航嘅碼頭暫時都冇凌晨班次有既既既既既既既既既既既既既既既既既既"
+    read = Scripted(reading(news, -0.2, compression=2.7), clean, ladder=clean)
+    verdict = choose(None, 0.0, read, tonal=0.24)
+    assert verdict.language == "yue"
+    assert read.calls == [(PROMPTS["yue"], False), (PROMPTS["yue"], True)]
+    # Either sign alone does not.
+    assert choose(None, 0.0, Scripted(reading(news, -0.2, 2.7), clean)).language == "zh"
 
     both = Scripted(loop, loop, ladder=clean)
     verdict = choose(None, 0.0, both)

@@ -38,7 +38,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from minutes.language import CANTONESE_MARKERS, MANDARIN_MARKERS, WEAK_MARKERS, cantonese_score
+from minutes.language import (
+    CANTONESE_MARKERS,
+    MANDARIN_MARKERS,
+    MANDARIN_WORDS,
+    WEAK_MARKERS,
+    cantonese_score,
+)
 from minutes.types import Segment
 
 # One line each, the same sentence in the two registers, so the only thing the prompt
@@ -167,33 +173,67 @@ def choose(
         return Verdict(forced, reading, 0.0, 0.0)
     yue = read(samples, offset, prompt_for("yue", user_prompt), False)
     markers = cantonese_score(yue.text)
-    mandarin = _mandarin_over_cantonese(yue.text)
-    sure = len(strong_markers(yue.text)) >= SURE_MARKERS or tonal >= TONAL_SHARE
-    if sure and yue.segments and not yue.broken and not mandarin:
+    if settled(yue, tonal):
+        if yue.broken:
+            yue = read(samples, offset, prompt_for("yue", user_prompt), True)
         return Verdict("yue", yue, 0.0, markers)
     zh = read(samples, offset, prompt_for("zh", user_prompt), False)
+    language = decide(yue, zh, tonal)
     if not yue.segments or not zh.segments:
         # One register hears nothing here: what the other hears is kept only if it
         # reads cleanly (a looping reading of laughter or noise is invented text).
-        heard, language = (zh, "zh") if zh.segments else (yue, _by_markers(markers))
+        heard = zh if zh.segments else yue
         if heard.broken or not heard.segments:
             return Verdict(language, Reading((), 0.0, 0.0), 0.0, markers)
         return Verdict(language, heard, 0.0, markers)
-    lead = 0.0
-    if not yue.broken and not zh.broken:
-        lead = yue.logprob - zh.logprob
-    # Markers count only when the Cantonese reading kept the chunk's content: a prompt
-    # can make Whisper skip half a Mandarin chunk and write the rest with 哋.
-    kept = len(_bare(yue.text)) >= KEPT_SHARE * len(_bare(zh.text))
-    cantonese = ((markers >= MARKER_SCORE and kept) or lead > LOGPROB_MARGIN) and not mandarin
+    chosen = yue if language == "yue" else zh
+    if chosen.broken:
+        chosen = read(samples, offset, prompt_for(language, user_prompt), True)
+    return Verdict(language, chosen, _lead(yue, zh), markers)
+
+
+def settled(yue: Reading, tonal: float = 0.0) -> bool:
+    """The Cantonese reading alone settles it as Cantonese: plainly written Cantonese,
+    or a chunk Whisper's language identification leans tonal on, with no more
+    Mandarin words than Cantonese ones in it."""
+    if not yue.segments or _mandarin_over_cantonese(yue.text):
+        return False
+    written = len(strong_markers(yue.text)) >= SURE_MARKERS
+    heard = tonal >= TONAL_SHARE
+    # A reading that loops is a failure to decode, not a sign of the language: when
+    # the writing and the listening both say Cantonese, a loop does not undo it (the
+    # reading is then redone with the temperature ladder).
+    return (written and heard) or ((written or heard) and not yue.broken)
+
+
+def decide(yue: Reading, zh: Reading, tonal: float = 0.0) -> str:
+    """Cantonese ("yue") or Mandarin ("zh"), from a chunk's Cantonese-prompted and
+    Mandarin-prompted readings and its ``tonal_share``.
+
+    A pure function of what the decoder said, so bench/register_log.py can replay a
+    changed rule on logged readings without decoding again.
+    """
+    markers = cantonese_score(yue.text)
+    if settled(yue, tonal):
+        return "yue"
+    if not yue.segments or not zh.segments:
+        return "zh" if zh.segments else _by_markers(markers)
     if yue.broken != zh.broken:
         # One register sends the decoder into a loop and the other does not: the audio
         # is in the one that reads cleanly.
-        cantonese = zh.broken
-    language, chosen = ("yue", yue) if cantonese else ("zh", zh)
-    if chosen.broken:
-        chosen = read(samples, offset, prompt_for(language, user_prompt), True)
-    return Verdict(language, chosen, lead, markers)
+        return "yue" if zh.broken else "zh"
+    # Markers count only when the Cantonese reading kept the chunk's content: a prompt
+    # can make Whisper skip half a Mandarin chunk and write the rest with 哋.
+    kept = len(_bare(yue.text)) >= KEPT_SHARE * len(_bare(zh.text))
+    cantonese = (markers >= MARKER_SCORE and kept) or _lead(yue, zh) > LOGPROB_MARGIN
+    return "yue" if cantonese and not _mandarin_over_cantonese(yue.text) else "zh"
+
+
+def _lead(yue: Reading, zh: Reading) -> float:
+    """The Cantonese reading's mean log-probability lead (0 when either is broken)."""
+    if yue.broken or zh.broken:
+        return 0.0
+    return yue.logprob - zh.logprob
 
 
 def _by_markers(markers: float) -> str:
@@ -205,6 +245,7 @@ def _mandarin_over_cantonese(text: str) -> bool:
     towards Cantonese (``text``), counted as characters."""
     text = text.replace("咱哋", "")
     mandarin = sum(c in MANDARIN_MARKERS for c in text)
+    mandarin += sum(text.count(w) for w in MANDARIN_WORDS)
     cantonese = sum(c in CANTONESE_MARKERS and c not in WEAK_MARKERS for c in text)
     return mandarin > cantonese
 
