@@ -8,7 +8,7 @@ import jiwer
 import numpy as np
 import pytest
 
-from minutes.audio import decode
+from minutes.audio import Audio, decode
 from minutes.language import cjk_count, normalise_for_scoring
 
 pytestmark = [pytest.mark.models, pytest.mark.shared_data]
@@ -88,7 +88,6 @@ def test_ami_diarization_error_rate(pipeline, shared_data: Path) -> None:
 def test_cantonese_mandarin_and_english_turns_are_told_apart(pipeline, shared_data: Path) -> None:
     """Whisper base hears both Chinese as "zh"; the register readings must separate them,
     and Cantonese must come out in written Cantonese, Mandarin in standard Chinese."""
-    from minutes.audio import Audio
     from minutes.language import cantonese_score
 
     clips = [
@@ -97,14 +96,8 @@ def test_cantonese_mandarin_and_english_turns_are_told_apart(pipeline, shared_da
         ("en", "en/openai-whisper/jfk.flac"),
         ("yue", "yue/WenetSpeech-Yue/xq0016523_327940_334360.wav"),
     ]
-    gap = np.zeros(12_800, np.float32)  # 0.8 s
-    parts, spans, t = [gap], [], 0.8
-    for language, path in clips:
-        x = np.asarray(decode(shared_data / path).samples, np.float32)
-        spans.append((language, t, t + len(x) / 16_000))
-        parts += [x, gap]
-        t += len(x) / 16_000 + 0.8
-    transcript = pipeline.run(Audio.from_array(np.concatenate(parts)))
+    audio, spans = _joined(shared_data, clips, gap=0.8)
+    transcript = pipeline.run(audio)
 
     for language, a, b in spans:
         said = [u for u in transcript.utterances if u.start < b and u.end > a]
@@ -118,6 +111,49 @@ def test_cantonese_mandarin_and_english_turns_are_told_apart(pipeline, shared_da
         if language == "zh":
             assert cantonese_score(text) == 0.0, text
     assert set(transcript.language_share) >= {"yue", "zh", "en"}
+
+
+def test_one_person_switching_languages_loses_nothing(pipeline, shared_data: Path) -> None:
+    """One speaker (as the user told it) in English, then Mandarin, Cantonese and
+    Mandarin again, a pause of 0.6 s between: packed into one window, Whisper used to
+    stop after the English sentence and time its last word over the 12 s of Mandarin
+    that followed, which were lost. Every clip now has its words, in its own language."""
+    from minutes.api import build_options
+    from minutes.language import cjk_count
+
+    clips = [
+        ("en", "en/speechbrain-tests/spk1_snt3.wav"),
+        ("zh", "zh/FireRedASR/TEST_MEETING_T0000000001_S00000.wav"),
+        ("yue", "yue/WenetSpeech-Yue/xg0054024_2380_8540.wav"),
+        ("zh", "zh/FireRedASR/BAC009S0764W0121.wav"),
+    ]
+    audio, spans = _joined(shared_data, clips, gap=0.6)
+    transcript = pipeline.with_options(build_options(num_speakers=1)).run(audio)
+    assert len(transcript.speakers) == 1
+    for language, a, b in spans:
+        said = [u for u in transcript.utterances if u.start < b and u.end > a]
+        text = "".join(u.text for u in said)
+        if language == "en":
+            assert len(text.split()) >= 4, text
+        else:
+            assert cjk_count(text) >= 3.0 * (b - a), (language, text)  # ~4-5 a second
+    heard = {u.language for u in transcript.utterances}
+    assert {"en", "zh"} <= heard, heard
+
+
+def _joined(
+    shared_data: Path, clips: list[tuple[str, str]], gap: float
+) -> tuple[Audio, list[tuple[str, float, float]]]:
+    """The clips one after another with ``gap`` seconds of silence around each, and
+    each clip's (language, start, end)."""
+    pause = np.zeros(int(gap * 16_000), np.float32)
+    parts, spans, t = [pause], [], gap
+    for language, path in clips:
+        x = np.asarray(decode(shared_data / path).samples, np.float32)
+        spans.append((language, t, t + len(x) / 16_000))
+        parts += [x, pause]
+        t += len(x) / 16_000 + gap
+    return Audio.from_array(np.concatenate(parts)), spans
 
 
 def test_a_line_is_read_again_as_mandarin_or_cantonese(pipeline, shared_data: Path) -> None:
@@ -182,8 +218,6 @@ def test_far_field_voices_are_counted_once_each(pipeline, shared_data: Path) -> 
     """Three people recorded far-field (AMI), each speaking about 20 s in two turns: one
     person's stretches vary more than close-talk speech does (CAM++ distances of
     0.2-0.5 between stretches of one person), and must still be one speaker each."""
-    from minutes.audio import Audio
-
     people = [("trn06", "FEE083"), ("trn03", "MÉO069"), ("dev00", "MEE009")]
     voices = []
     for uri, speaker in people:

@@ -9,7 +9,7 @@ import numpy as np
 
 from minutes.audio import Audio
 from minutes.stages.chunking import Chunk
-from minutes.stages.language_pass import Suspect, find_suspects, pack, reread
+from minutes.stages.language_pass import Suspect, find_suspects, pack, replace_span, reread
 from minutes.types import Segment, SpeechRegion, Turn, Word
 
 
@@ -87,3 +87,76 @@ def test_reread_maps_words_back_and_keeps_same_language_stretches() -> None:
     assert "knee" not in " ".join(t for t, _ in texts)
     # The empty stretch (same language, no words) was read again on its own language.
     assert sorted(lang for _, lang in calls) == ["en", "zh"]
+
+
+def test_speech_whisper_skipped_under_a_stretched_word_is_suspect() -> None:
+    """Whisper ended a window early and timed its last word over the 14 s it skipped
+    (a Mandarin meeting clip after a Cantonese one, one speaker): that speech is read
+    again, wherever in the turn it lies; a pause the VAD heard as silence is not."""
+    words = (Word("a", 0.0, 1.0, 0.9), Word("b", 1.0, 2.0, 0.9), Word("c", 2.0, 18.0, 0.9))
+    stretched = Segment(0.0, 18.0, "abc", "zh", words)
+    after = seg(18.0, 20.0, "d e", "zh", 0.9)
+    regions = [SpeechRegion(0.0, 20.0)]
+    suspects = find_suspects([Chunk(0, 20)], [stretched, after], [Turn(0, 20, "A")], regions)
+    assert [(s.start, s.end, s.score) for s in suspects] == [(4.0, 18.0, 0.0)]
+    paused = [SpeechRegion(0.0, 4.3), SpeechRegion(17.7, 20.0)]
+    assert find_suspects([Chunk(0, 20)], [stretched, after], [Turn(0, 20, "A")], paused) == []
+
+
+def test_an_improbable_turn_is_judged_pause_by_pause() -> None:
+    """One speaker's turn holds a Mandarin sentence and an English one read as Chinese:
+    each stretch between pauses is a suspect of its own."""
+    regions = [SpeechRegion(0.0, 3.6), SpeechRegion(4.4, 7.2), SpeechRegion(8.0, 12.0)]
+    turns = [Turn(0.0, 7.2, "A"), Turn(8.0, 12.0, "A")]
+    segments = [
+        seg(0.0, 7.0, "作為 一個 男人 在 那 裏面", "zh", 0.5),
+        seg(8, 12, "好 的", "zh", 0.9),
+    ]
+    suspects = find_suspects([Chunk(0, 12)], segments, turns, regions)
+    assert [(s.start, s.end) for s in suspects] == [(0.0, 4.0), (4.0, 7.2)]
+
+
+def test_replacing_a_span_splits_a_segment_reaching_across_it() -> None:
+    words = (Word("a", 0.0, 1.0, 0.9), Word("b", 2.0, 3.0, 0.9), Word("c", 9.0, 9.5, 0.9))
+    new = [seg(2.0, 8.0, "x y", "en", 0.9)]
+    out = replace_span([Segment(0.0, 9.5, "abc", "zh", words)], 1.5, 8.5, new)
+    assert [(s.start, s.end, s.text) for s in out] == [
+        (0.0, 1.0, "a"),
+        (2.0, 8.0, "x y"),
+        (9.0, 9.5, "c"),
+    ]
+
+
+def test_a_stretch_skipped_in_a_batch_is_read_alone() -> None:
+    audio = Audio.from_array(np.zeros(16000 * 40, dtype=np.float32))
+    suspects = [Suspect(0, 4, "zh", 0.0), Suspect(10, 22, "zh", 0.0)]
+    calls: list[float] = []
+
+    def decode(x: np.ndarray, offset: float, language: str) -> list[Segment]:
+        seconds = len(x) / 16000
+        calls.append(seconds)
+        if seconds > 13:  # batched: Whisper reads the first stretch, then stops
+            return [seg(0.5, 3.5, "跟住 佢", "yue", 0.8)]
+        return [seg(0.5, seconds - 0.5, " ".join("首先說一下剛才這個經理"), "zh", 0.8)]
+
+    out = reread(audio, [], suspects, lambda x: "zh", decode)
+    assert [(s.language, round(s.start, 1)) for s in out] == [("yue", 0.5), ("zh", 10.5)]
+    assert len(calls) == 2  # the batch, then the skipped stretch alone
+    # The register the decoder chose for each stretch is kept ("yue", not the batch's).
+
+
+def test_chinese_heard_as_cantonese_is_read_apart_from_mandarin() -> None:
+    audio = Audio.from_array(np.zeros(16000 * 30, dtype=np.float32))
+    segments = [seg(0, 4, "好 的", "zh", 0.9), seg(10, 14, "甚 至", "zh", 0.9)]
+    suspects = [Suspect(0, 4, "zh", 0.9), Suspect(10, 14, "zh", 0.9), Suspect(20, 24, "zh", 0.0)]
+    identified = iter(["yue", "zh", "zh"])
+    batches: list[tuple[float, str]] = []
+
+    def decode(x: np.ndarray, offset: float, language: str) -> list[Segment]:
+        batches.append((len(x) / 16000, language))
+        return [seg(0.5, 3.5, "佢 哋", "yue", 0.8)]
+
+    reread(audio, segments, suspects, lambda x: next(identified), decode)
+    # Cantonese-leaning, though read as Mandarin with probable words: read again, alone;
+    # the Mandarin stretch with words is left; the empty one is read again as Mandarin.
+    assert batches == [(4.5, "yue"), (4.5, "zh")]

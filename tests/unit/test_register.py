@@ -175,3 +175,27 @@ def test_tonal_share_is_the_share_of_what_chinese_leaves() -> None:
     assert register.tonal_share(probs) == pytest.approx(0.3)
     assert register.tonal_share({"zh": 1.0}) == 0.0
     assert register.tonal_share({"zh": 0.5, "yue": 0.5, "vi": 0.0}) == 0.0
+
+
+def test_the_speakers_register_is_a_hint_the_chunk_can_overrule() -> None:
+    """A speaker judged Cantonese on their longest turn is read in Cantonese, once; but
+    a chunk whose Cantonese reading keeps Mandarin's words, or (hinted Mandarin) that
+    Whisper hears leaning tonal, is decided on its own."""
+    cantonese = reading("佢哋話咗好多嘢")
+    read = Scripted(cantonese, reading("他們說了很多"))
+    verdict = choose(None, 0.0, read, hint="yue")
+    assert (verdict.language, read.calls) == ("yue", [(PROMPTS["yue"], True)])
+
+    mandarin = "我們是這樣說的他們明天來"
+    read = Scripted(reading(mandarin, -0.3), reading(mandarin, -0.2))
+    assert choose(None, 0.0, read, hint="yue").language == "zh"
+    assert len(read.calls) > 1
+
+    news = "而較早前已經復航的碼頭星期五開始增設夜間班次"
+    read = Scripted(reading(news), reading(news))
+    assert choose(None, 0.0, read, hint="zh", tonal=0.05).language == "zh"
+    assert read.calls == [(PROMPTS["zh"], True)]
+    read = Scripted(reading(news), reading(news))
+    assert choose(None, 0.0, read, hint="zh", tonal=register.TONAL_SHARE + 0.05).language == "yue"
+    # A speaker heard in English elsewhere gives no hint for their Chinese.
+    assert choose(None, 0.0, Scripted(reading(news), reading(news)), hint="en").language == "zh"

@@ -162,15 +162,22 @@ def choose(
     user_prompt: str | None = None,
     forced: str | None = None,
     tonal: float = 0.0,
+    hint: str | None = None,
 ) -> Verdict:
     """Decide Cantonese or Mandarin for one chunk of Chinese speech and read it so.
 
     ``forced`` ("yue" or "zh") skips the decision and reads in that register; ``tonal``
-    is the chunk's ``tonal_share`` (0 when unknown).
+    is the chunk's ``tonal_share`` (0 when unknown). ``hint`` is the register the
+    speaker showed elsewhere: the chunk is read once in it, unless the chunk itself
+    says otherwise (a person may answer in Mandarin what they were asked in Cantonese).
     """
     if forced is not None:
         reading = read(samples, offset, prompt_for(forced, user_prompt), True)
         return Verdict(forced, reading, 0.0, 0.0)
+    if hint in ("yue", "zh"):
+        reading = read(samples, offset, prompt_for(hint, user_prompt), True)
+        if not contradicts(hint, reading.text, tonal):
+            return Verdict(hint, reading, 0.0, cantonese_score(reading.text))
     yue = read(samples, offset, prompt_for("yue", user_prompt), False)
     markers = cantonese_score(yue.text)
     if settled(yue, tonal):
@@ -192,11 +199,19 @@ def choose(
     return Verdict(language, chosen, _lead(yue, zh), markers)
 
 
+def contradicts(register: str, text: str, tonal: float = 0.0) -> bool:
+    """A reading in ``register`` whose own words, or the chunk's tonal lean, say the
+    chunk is in the other one."""
+    if register == "yue":
+        return mandarin_over_cantonese(text)
+    return tonal >= TONAL_SHARE or len(strong_markers(text)) >= SURE_MARKERS
+
+
 def settled(yue: Reading, tonal: float = 0.0) -> bool:
     """The Cantonese reading alone settles it as Cantonese: plainly written Cantonese,
     or a chunk Whisper's language identification leans tonal on, with no more
     Mandarin words than Cantonese ones in it."""
-    if not yue.segments or _mandarin_over_cantonese(yue.text):
+    if not yue.segments or mandarin_over_cantonese(yue.text):
         return False
     written = len(strong_markers(yue.text)) >= SURE_MARKERS
     heard = tonal >= TONAL_SHARE
@@ -226,7 +241,7 @@ def decide(yue: Reading, zh: Reading, tonal: float = 0.0) -> str:
     # can make Whisper skip half a Mandarin chunk and write the rest with 哋.
     kept = len(_bare(yue.text)) >= KEPT_SHARE * len(_bare(zh.text))
     cantonese = (markers >= MARKER_SCORE and kept) or _lead(yue, zh) > LOGPROB_MARGIN
-    return "yue" if cantonese and not _mandarin_over_cantonese(yue.text) else "zh"
+    return "yue" if cantonese and not mandarin_over_cantonese(yue.text) else "zh"
 
 
 def _lead(yue: Reading, zh: Reading) -> float:
@@ -240,7 +255,7 @@ def _by_markers(markers: float) -> str:
     return "yue" if markers >= MARKER_SCORE else "zh"
 
 
-def _mandarin_over_cantonese(text: str) -> bool:
+def mandarin_over_cantonese(text: str) -> bool:
     """More Mandarin-only words than written-Cantonese ones in a reading steered
     towards Cantonese (``text``), counted as characters."""
     text = text.replace("咱哋", "")
