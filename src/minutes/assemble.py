@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from minutes.glossary import Glossary
-from minutes.language import ScriptConverter, text_language
+from minutes.language import ScriptConverter, cjk_count, latin_words, text_language
 from minutes.textnorm import layout, remove_loops
 from minutes.types import Segment, Speaker, Turn, Utterance, Word
 
@@ -16,6 +16,14 @@ from minutes.types import Segment, Speaker, Turn, Utterance, Word
 MAX_PAUSE = 1.5
 # An utterance is cut at the next word boundary past this length (readability, subtitles).
 MAX_UTTERANCE = 30.0
+# At the end of a sentence, an utterance this long is cut (a person talking on for a
+# minute reads better as several lines), and so is one followed by a sentence in the
+# other script: one person going from English to Chinese is two lines, each tagged.
+SENTENCE_SECONDS = 12.0
+_SENTENCE_END = tuple("。！？.!?．")
+CLAUSE_SECONDS = 20.0
+_CLAUSE_END = tuple("，,、；;")
+_CLOSING = "」』\"'）)"
 
 
 def speaker_for(start: float, end: float, turns: Sequence[Turn], starts: Sequence[float]) -> str:
@@ -116,7 +124,8 @@ def utterances(
                 w.speaker != current[-1].speaker
                 or seg.language != lang
                 or w.start - current[-1].end > MAX_PAUSE
-                or (w.end - current[0].start > MAX_UTTERANCE and w.text.startswith(" "))
+                or (w.end - current[0].start > MAX_UTTERANCE and _starts_word(w))
+                or _new_sentence(current, w)
             ):
                 close()
             lang = seg.language
@@ -124,6 +133,36 @@ def utterances(
             conf.append(w.probability)
     close()
     return out
+
+
+def _starts_word(word: Word) -> bool:
+    """A cut before ``word`` falls between words (Chinese words carry no space)."""
+    return word.text.startswith(" ") or _script(word.text[:1]) == "cjk"
+
+
+def _new_sentence(current: Sequence[Word], word: Word) -> bool:
+    """``word`` starts a sentence (or, in a long utterance, a clause) that should begin
+    a new utterance: the last one ended and either the utterance is long or ``word``
+    is in the other script."""
+    last = current[-1].text.rstrip(_CLOSING)
+    seconds = word.end - current[0].start
+    if last.endswith(_CLAUSE_END) and seconds > CLAUSE_SECONDS:
+        return True  # Whisper often writes long Chinese speech with commas only
+    if not last.endswith(_SENTENCE_END):
+        return False
+    if seconds > SENTENCE_SECONDS:
+        return True
+    before = _script("".join(w.text for w in current))
+    return bool(before) and _script(word.text) not in ("", before)
+
+
+def _script(text: str) -> str:
+    """Which script the text has more of: "cjk" (characters) or "latin" (words);
+    "" when it has neither."""
+    cjk, latin = cjk_count(text), latin_words(text)
+    if cjk == latin == 0:
+        return ""
+    return "cjk" if cjk >= latin else "latin"
 
 
 def speakers_from(utts: Sequence[Utterance], turns: Sequence[Turn]) -> list[Speaker]:

@@ -53,6 +53,32 @@ def test_long_pause_splits_an_utterance() -> None:
     assert len(utterances(assign_speakers([s1, s2], turns))) == 2
 
 
+def test_a_sentence_in_the_other_script_starts_a_new_line() -> None:
+    """One person, one Whisper segment: an English sentence, then Mandarin. Two lines,
+    each with its own tag; an English term inside a Chinese sentence stays in it."""
+    words = [(" At", 0.0, 0.3), (" that", 0.3, 0.6), (" level", 0.6, 1.0), (" it", 1.0, 1.2)]
+    words += [(" is", 1.2, 1.4), (" pure.", 1.4, 2.0)]
+    words += [(c, 2.5 + i * 0.3, 2.8 + i * 0.3) for i, c in enumerate("首先說一下這個")]
+    words += [(" project", 4.6, 5.0)] + [
+        (c, 5.0 + i * 0.3, 5.3 + i * 0.3) for i, c in enumerate("的問題。")
+    ]
+    turns = [Turn(0.0, 7.0, "SPEAKER_00")]
+    out = utterances(assign_speakers([seg(words, "zh")], turns), ScriptConverter("hk"))
+    assert [u.language for u in out] == ["en", "zh"]
+    assert out[0].text == "At that level it is pure."
+    assert "project" in out[1].text
+
+
+def test_long_speech_is_cut_at_a_sentence_end() -> None:
+    sentence = "我哋今日開會傾吓預算。"
+    words = [(c, i * 0.4, i * 0.4 + 0.4) for i, c in enumerate(sentence * 5)]
+    turns = [Turn(0.0, 25.0, "SPEAKER_00")]
+    out = utterances(assign_speakers([seg(words, "yue")], turns))
+    assert len(out) == 2
+    assert all(u.text.endswith("。") for u in out)
+    assert 12.0 <= out[0].end - out[0].start <= 16.0
+
+
 def test_chinese_is_converted_with_phrase_context_and_tagged() -> None:
     s = seg([("我哋", 0.0, 0.4), ("今日", 0.4, 0.8), ("讨论", 0.8, 1.2), ("头发", 1.2, 1.6)], "zh")
     utts = utterances(assign_speakers([s], [Turn(0, 2, "SPEAKER_00")]), ScriptConverter("hk"))
