@@ -168,15 +168,16 @@ def choose(
 
     ``forced`` ("yue" or "zh") skips the decision and reads in that register; ``tonal``
     is the chunk's ``tonal_share`` (0 when unknown). ``hint`` is the register the
-    speaker showed elsewhere: the chunk is read once in it, unless the chunk itself
-    says otherwise (a person may answer in Mandarin what they were asked in Cantonese).
+    speaker showed elsewhere: the chunk is read once in it, unless that reading's own
+    words say otherwise (a person may answer in Mandarin what they were asked in
+    Cantonese).
     """
     if forced is not None:
         reading = read(samples, offset, prompt_for(forced, user_prompt), True)
         return Verdict(forced, reading, 0.0, 0.0)
     if hint in ("yue", "zh"):
         reading = read(samples, offset, prompt_for(hint, user_prompt), True)
-        if not contradicts(hint, reading.text, tonal):
+        if not contradicts(hint, reading.text):
             return Verdict(hint, reading, 0.0, cantonese_score(reading.text))
     yue = read(samples, offset, prompt_for("yue", user_prompt), False)
     markers = cantonese_score(yue.text)
@@ -199,12 +200,18 @@ def choose(
     return Verdict(language, chosen, _lead(yue, zh), markers)
 
 
-def contradicts(register: str, text: str, tonal: float = 0.0) -> bool:
-    """A reading in ``register`` whose own words, or the chunk's tonal lean, say the
-    chunk is in the other one."""
+def contradicts(register: str, text: str) -> bool:
+    """A reading in ``register`` whose own words say the chunk is in the other one:
+    Mandarin's words outnumbering Cantonese ones in a Cantonese reading, or plainly
+    written Cantonese in a Mandarin one.
+
+    The tonal lean is not used against a speaker's known register: on a stretch of a
+    few seconds it is noisy (espeak-ng's Mandarin leans 0.28), while the speaker's
+    register was judged on their longest turn.
+    """
     if register == "yue":
         return mandarin_over_cantonese(text)
-    return tonal >= TONAL_SHARE or len(strong_markers(text)) >= SURE_MARKERS
+    return len(strong_markers(text)) >= SURE_MARKERS
 
 
 def settled(yue: Reading, tonal: float = 0.0) -> bool:
