@@ -90,8 +90,9 @@ def as_reading(d: dict[str, Any]) -> register.Reading:
 
 @contextmanager
 def logging_decisions(sink: Callable[[dict[str, Any]], None]) -> Iterator[None]:
-    """Wrap ``register.choose`` so each unforced decision reads both registers and
-    reports them; readings are cached, so the pipeline's own choice costs nothing more."""
+    """Wrap ``register.choose`` so each decision made from the chunk alone reads both
+    registers and reports them; readings are cached, so the pipeline's own choice
+    costs nothing more."""
     original = register.choose
 
     def choose(
@@ -101,6 +102,7 @@ def logging_decisions(sink: Callable[[dict[str, Any]], None]) -> Iterator[None]:
         user_prompt: str | None = None,
         forced: str | None = None,
         tonal: float = 0.0,
+        hint: str | None = None,
     ) -> register.Verdict:
         cache: dict[tuple[str, bool], register.Reading] = {}
 
@@ -109,8 +111,10 @@ def logging_decisions(sink: Callable[[dict[str, Any]], None]) -> Iterator[None]:
                 cache[prompt, ladder] = read(x, at, prompt, ladder)
             return cache[prompt, ladder]
 
-        verdict = original(samples, offset, cached, user_prompt, forced, tonal)
-        if forced is None:
+        verdict = original(samples, offset, cached, user_prompt, forced, tonal, hint)
+        # Only decisions made from the chunk alone: a forced register is none, and a
+        # speaker's hint is followed unless its reading contradicts it.
+        if forced is None and hint is None:
             yue = cached(samples, offset, register.prompt_for("yue", user_prompt), False)
             zh = cached(samples, offset, register.prompt_for("zh", user_prompt), False)
             sink(

@@ -23,6 +23,9 @@ chunk when its prompt sets a register:
   readings are the same standard Chinese (read-aloud news) and the Mandarin reading
   is not needed.
 
+A speaker whose register is known from their longest turn has their other turns read
+once in it, unless that reading's own words say otherwise (``contradicts``).
+
 Both readings are one pass each at temperature 0 (beam search, no sampling ladder).
 The chosen one is read
 again with the ladder only when it looks broken (the same test faster-whisper uses to
@@ -264,7 +267,8 @@ def _by_markers(markers: float) -> str:
 
 def mandarin_over_cantonese(text: str) -> bool:
     """More Mandarin-only words than written-Cantonese ones in a reading steered
-    towards Cantonese (``text``), counted as characters."""
+    towards Cantonese (``text``): characters, and the few Mandarin words of
+    ``MANDARIN_WORDS``."""
     text = text.replace("咱哋", "")
     mandarin = sum(c in MANDARIN_MARKERS for c in text)
     mandarin += sum(text.count(w) for w in MANDARIN_WORDS)
