@@ -117,7 +117,9 @@ def test_one_person_switching_languages_loses_nothing(pipeline, shared_data: Pat
     """One speaker (as the user told it) in English, then Mandarin, Cantonese and
     Mandarin again, a pause of 0.6 s between: packed into one window, Whisper used to
     stop after the English sentence and time its last word over the 12 s of Mandarin
-    that followed, which were lost. Every clip now has its words, in its own language."""
+    that followed, which were lost. Every clip now has its words, and English and
+    Chinese are lines of their own (the Cantonese clip, packed after Mandarin, may still
+    be read in Mandarin: docs/benchmarks.md, session 14)."""
     from minutes.api import build_options
     from minutes.language import cjk_count
 
