@@ -64,3 +64,22 @@ def test_very_long_stretches_are_cut_at_a_quiet_moment() -> None:
     assert abs(pieces[0].end - 295.35) < 0.2
     assert pieces[-1].end == 700.0
     assert all(p.end - p.start <= 300.0 for p in pieces)
+
+
+def test_chunks_are_read_a_little_wider_but_never_twice() -> None:
+    from minutes.stages.chunking import READ_MARGIN, Chunk, widened
+
+    m = READ_MARGIN
+    chunks = [Chunk(0.05, 4.0, "yue"), Chunk(4.1, 9.0), Chunk(12.0, 19.9, "zh")]
+    out = widened(chunks, duration=20.0)
+    # The recording's ends bound the first and last chunk.
+    assert (out[0].start, out[-1].end) == (0.0, 20.0)
+    # A 0.1 s gap is shared at its middle: nothing between two chunks is read twice.
+    assert out[0].end == out[1].start == 4.05
+    # A wide gap gives each side the full margin.
+    assert (out[1].end, out[2].start) == (9.0 + m, 12.0 - m)
+    # Chunks that touch (a speaker change inside speech) stay as they were.
+    touching = widened([Chunk(1.0, 5.0), Chunk(5.0, 8.0)], duration=10.0)
+    assert [(c.start, c.end) for c in touching] == [(1.0 - m, 5.0), (5.0, 8.0 + m)]
+    assert [c.register for c in out] == ["yue", None, "zh"]
+    assert widened([], duration=5.0) == []

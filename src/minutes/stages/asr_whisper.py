@@ -22,7 +22,7 @@ from minutes.audio import SAMPLE_RATE, Audio
 from minutes.options import AsrOptions
 from minutes.stages import register
 from minutes.stages.base import Progress, no_progress
-from minutes.stages.chunking import Chunk, plan_chunks, speech_pieces, split_long
+from minutes.stages.chunking import Chunk, plan_chunks, speech_pieces, split_long, widened
 from minutes.stages.language_pass import find_suspects, reread
 from minutes.types import Segment, SpeechRegion, Turn, Word
 
@@ -185,11 +185,14 @@ class WhisperTranscriber:
         registers = None
         if turns and self.multilingual and self.options.language == "auto":
             registers = self.speaker_registers(audio, regions, turns)
-        chunks = [
-            piece
-            for c in plan_chunks(regions, self.options.max_chunk, turns, registers)
-            for piece in split_long(audio, c)
-        ]
+        chunks = widened(
+            [
+                piece
+                for c in plan_chunks(regions, self.options.max_chunk, turns, registers)
+                for piece in split_long(audio, c)
+            ],
+            audio.duration,
+        )
         total = sum(c.end - c.start for c in chunks)
         done = 0.0
         segments: list[Segment] = []

@@ -16,6 +16,11 @@ JOIN_GAP = 2.0
 # Whisper computes features for all it is given at once; longer stretches are cut at
 # their quietest moment so memory stays flat on hour-long monologues.
 MAX_DECODE = 300.0
+# Seconds read beyond each end of a chunk, on top of the VAD's own padding: 0.4 s in
+# all, as faster-whisper's VAD filter pads. Silero opens a region after a soft onset
+# (「诶」, an unstressed first syllable) has begun; the diarizer keeps the tighter regions,
+# where more padding would count as false alarm (docs/benchmarks.md, session 15).
+READ_MARGIN = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,20 @@ def plan_chunks(
                 last = speaker
         last = speaker
     return chunks
+
+
+def widened(chunks: Sequence[Chunk], duration: float, margin: float = READ_MARGIN) -> list[Chunk]:
+    """``chunks`` (in time order) each read ``margin`` s further on both sides, never
+    past the recording's ends nor past the middle of the gap to a neighbour, so no
+    stretch of audio is read twice."""
+    out: list[Chunk] = []
+    for i, c in enumerate(chunks):
+        lo = chunks[i - 1].end if i else 0.0
+        hi = chunks[i + 1].start if i + 1 < len(chunks) else duration
+        start = max(c.start - margin, (lo + c.start) / 2 if i else 0.0, 0.0)
+        end = min(c.end + margin, (c.end + hi) / 2 if i + 1 < len(chunks) else duration)
+        out.append(Chunk(min(start, c.start), max(end, c.end), c.register))
+    return out
 
 
 def split_long(audio: Audio, chunk: Chunk, limit: float = MAX_DECODE) -> list[Chunk]:
