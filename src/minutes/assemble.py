@@ -137,7 +137,7 @@ def utterances(
 
 def _starts_word(word: Word) -> bool:
     """A cut before ``word`` falls between words (Chinese words carry no space)."""
-    return word.text.startswith(" ") or _script(word.text[:1]) == "cjk"
+    return word.text.startswith(" ") or cjk_count(word.text[:1]) > 0
 
 
 def _new_sentence(current: Sequence[Word], word: Word) -> bool:
