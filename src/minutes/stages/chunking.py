@@ -114,11 +114,9 @@ def widened(chunks: Sequence[Chunk], duration: float, margin: float = READ_MARGI
     stretch of audio is read twice."""
     out: list[Chunk] = []
     for i, c in enumerate(chunks):
-        lo = chunks[i - 1].end if i else 0.0
-        hi = chunks[i + 1].start if i + 1 < len(chunks) else duration
-        start = max(c.start - margin, (lo + c.start) / 2 if i else 0.0, 0.0)
-        end = min(c.end + margin, (c.end + hi) / 2 if i + 1 < len(chunks) else duration)
-        out.append(Chunk(min(start, c.start), max(end, c.end), c.register))
+        lo = (chunks[i - 1].end + c.start) / 2 if i else 0.0
+        hi = (c.end + chunks[i + 1].start) / 2 if i + 1 < len(chunks) else duration
+        out.append(Chunk(max(c.start - margin, lo), min(c.end + margin, hi), c.register))
     return out
 
 
