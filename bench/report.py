@@ -66,6 +66,20 @@ def markdown(results: dict[str, Any]) -> str:
             f"JER (mean over files): {jer:.1%}; speaker count exact on {count_exact}/{len(rows)} files.",
             "",
         ]
+        if rows and "interjections" in rows[0]:
+            seconds = sum(r["interjection_seconds"] for r in rows)
+            share = (lambda key: sum(r[key] for r in rows) / seconds) if seconds else None
+            out += [
+                f"Interjection lines (heard only over someone, no words): "
+                f"{sum(r['interjections'] for r in rows)} lines, {seconds:.1f} s"
+                + (
+                    f"; {share('interjection_in_overlap'):.0%} of that time is overlapped "
+                    f"speech in the reference, {share('interjection_in_speech'):.0%} speech."
+                    if share
+                    else "."
+                ),
+                "",
+            ]
     speed_rows = results.get("asr", []) + results.get("ami", [])
     if speed_rows:
         ours = sum(r["ours_seconds"] for r in speed_rows)

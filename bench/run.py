@@ -34,7 +34,13 @@ from bench.data import (
     recognition_meetings,
 )
 from bench.report import markdown
-from bench.scoring import cpwer, diarization_errors, error_rate, language_accuracy
+from bench.scoring import (
+    cpwer,
+    diarization_errors,
+    error_rate,
+    interjection_lines,
+    language_accuracy,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -103,6 +109,7 @@ def run_ami(pipeline: Pipeline, bare: Any) -> list[dict[str, Any]]:
             "bare_seconds": round(bare_s, 3),
         }
         row |= diarization_errors(ref, t.turns, uri, 30.0)
+        row |= interjection_lines(ref, t, 30.0)
         row["timings"] = t.metadata["timings"]
         rows.append(row)
         print(

@@ -76,6 +76,27 @@ def overlap_detection(
     }
 
 
+def interjection_lines(
+    reference: Sequence[RefTurn], transcript: Transcript, duration: float
+) -> dict[str, float]:
+    """Lines without text (interjections heard only over someone, ``assemble.crosstalk``):
+    how many, how long, and how much of them lies in the reference's overlapped speech
+    (two or more people talking) and in its speech at all, on a 10 ms grid."""
+    grid = np.zeros(int(duration * 100) + 1, np.int32)
+    for t in reference:
+        grid[int(t.start * 100) : int(t.end * 100)] += 1
+    lines = [u for u in transcript.utterances if not u.heard]
+    mask = np.zeros_like(grid, dtype=bool)
+    for u in lines:
+        mask[int(u.start * 100) : int(u.end * 100)] = True
+    return {
+        "interjections": len(lines),
+        "interjection_seconds": float(mask.sum()) / 100,
+        "interjection_in_overlap": float((mask & (grid >= 2)).sum()) / 100,
+        "interjection_in_speech": float((mask & (grid >= 1)).sum()) / 100,
+    }
+
+
 def tokens(text: str) -> list[str]:
     """Scoring tokens: each Chinese character alone, Latin and digit runs as words."""
     norm = normalise_for_scoring(text, "cn")

@@ -24,6 +24,13 @@ _SENTENCE_END = tuple("。！？.!?．")
 CLAUSE_SECONDS = 20.0
 _CLAUSE_END = tuple("，,、；;")
 _CLOSING = "」』\"'）)"
+# A turn at least this long, heard only while someone else's words run, is an
+# interjection: it gets a line of its own even though no words of it were recognised.
+CROSSTALK_SECONDS = 0.3
+# ... when its own words cover less than this share of it and another speaker's words
+# at least OVER_SHARE (the rest is pauses between their words).
+OWN_SHARE = 0.2
+OVER_SHARE = 0.5
 
 
 def speaker_for(start: float, end: float, turns: Sequence[Turn], starts: Sequence[float]) -> str:
@@ -133,6 +140,69 @@ def utterances(
             conf.append(w.probability)
     close()
     return out
+
+
+def crosstalk(utts: Sequence[Utterance], turns: Sequence[Turn]) -> list[Utterance]:
+    """``utts`` with a line for every interjection heard only over another speaker.
+
+    Whisper writes the voice that carries through overlapped speech, so a short reply
+    spoken over someone ("yeah", 係呀) is a diarized turn without words. Left out, the
+    transcript would not show that the person spoke at all; as a line without text it
+    shows who cut in, when, and over whom, and a person can type what was said. Lines
+    are renumbered in time order.
+    """
+    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for u in utts:
+        for w in u.words:
+            spans[u.speaker].append((w.start, w.end))
+    language = _main_languages(utts)
+    added: list[Utterance] = []
+    for t in turns:
+        if t.duration < CROSSTALK_SECONDS:
+            continue
+        if _covered(spans.get(t.speaker, ()), t) > OWN_SHARE * t.duration:
+            continue
+        cover = {sp: _covered(s, t) for sp, s in spans.items() if sp != t.speaker}
+        over = max(cover, key=cover.__getitem__, default="")
+        if not over or cover[over] < OVER_SHARE * t.duration:
+            continue
+        added.append(
+            Utterance(
+                id="",
+                start=t.start,
+                end=t.end,
+                speaker=t.speaker,
+                text="",
+                language=language.get(t.speaker) or _spoken_at(utts, over, t) or "",
+                over=over,
+            )
+        )
+    if not added:
+        return list(utts)
+    ordered = sorted([*utts, *added], key=lambda u: (u.start, u.end))
+    return [replace(u, id=f"u{i:04d}") for i, u in enumerate(ordered, 1)]
+
+
+def _covered(spans: Sequence[tuple[float, float]], turn: Turn) -> float:
+    """Seconds of ``turn`` that the (non-overlapping) word ``spans`` cover."""
+    return sum(max(0.0, min(e, turn.end) - max(s, turn.start)) for s, e in spans)
+
+
+def _main_languages(utts: Sequence[Utterance]) -> dict[str, str]:
+    """Each speaker's language by recognised speech time."""
+    seconds: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for u in utts:
+        if u.heard:
+            seconds[u.speaker][u.language] += u.end - u.start
+    return {sp: max(by, key=by.__getitem__) for sp, by in seconds.items()}
+
+
+def _spoken_at(utts: Sequence[Utterance], speaker: str, turn: Turn) -> str:
+    """The language ``speaker`` was speaking in during ``turn``."""
+    for u in utts:
+        if u.speaker == speaker and u.start < turn.end and u.end > turn.start:
+            return u.language
+    return ""
 
 
 def _starts_word(word: Word) -> bool:

@@ -199,6 +199,7 @@ def _count(n: int, noun: str) -> str:
 
 def _summary(transcript: Transcript) -> None:
     from minutes.formats.base import clock
+    from minutes.formats.writers import line_text
 
     table = Table(title="Transcript", show_lines=False, expand=False)
     table.add_column("time", style="dim", no_wrap=True)
@@ -206,7 +207,9 @@ def _summary(transcript: Transcript) -> None:
     table.add_column("lang", style="cyan")
     table.add_column("text", overflow="fold")  # Chinese has no spaces to wrap at
     for u in transcript.utterances[:40]:
-        text = f"[dim]{escape(u.text)} (unclear audio)[/]" if u.unclear else escape(u.text)
+        text = escape(line_text(transcript, u))
+        if u.unclear or not u.heard:
+            text = f"[dim]{text}{' (unclear audio)' if u.unclear else ''}[/]"
         table.add_row(clock(u.start), escape(transcript.speaker_name(u.speaker)), u.language, text)
     if len(transcript.utterances) > 40:
         table.add_row("…", "", "", f"{len(transcript.utterances) - 40} more utterances")

@@ -90,7 +90,13 @@ def merge_speakers(t: Transcript, source: str, target: str) -> Transcript:
     if source == target:
         raise OptionsError("Choose two different speakers to merge.")
     _require_speakers(t, source, target)
-    utts = tuple(_given(u, target) if u.speaker == source else u for u in t.utterances)
+    utts = _without_self_over(
+        replace(
+            _given(u, target) if u.speaker == source else u,
+            over=target if u.over == source else u.over,
+        )
+        for u in t.utterances
+    )
     turns = [Turn(x.start, x.end, target) if x.speaker == source else x for x in t.turns]
     speakers = [sp for sp in t.speakers if sp.id != source]
     return _with_talk_time(replace(t, utterances=utts), _coalesce(turns, target), speakers)
@@ -120,7 +126,7 @@ def reassign(
     source = line.speaker
     if source == speaker:
         return t
-    utts = tuple(_given(u, speaker) if u.id == uid else u for u in t.utterances)
+    utts = _without_self_over(_given(u, speaker) if u.id == uid else u for u in t.utterances)
     turns = _cut(t.turns, source, line.start, line.end)
     turns.append(Turn(line.start, line.end, speaker))
     moved = _with_talk_time(replace(t, utterances=utts), _coalesce(turns, speaker), speakers)
@@ -139,6 +145,8 @@ def split(t: Transcript, uid: str, at: int) -> Transcript:
     """
     line = _line(t, uid)
     text = line.text
+    if not line.heard:
+        raise OptionsError(f"Line {uid} has no text to split; type what was said first.")
     if not 0 < at < len(text):
         raise OptionsError(
             f"Split the line inside its text: at 1 to {len(text) - 1} characters, not {at}."
@@ -206,6 +214,19 @@ def _line(t: Transcript, uid: str) -> Utterance:
 
 def _given(u: Utterance, speaker: str) -> Utterance:
     return replace(u, speaker=speaker, words=tuple(replace(w, speaker=speaker) for w in u.words))
+
+
+def _without_self_over(utts: Iterable[Utterance]) -> tuple[Utterance, ...]:
+    """Lines after speakers were merged or a line moved: nobody talks over themselves.
+
+    An interjection line without text whose speaker is now the one it talked over was
+    one person heard as two, and goes; a line with text keeps its words.
+    """
+    return tuple(
+        replace(u, over="") if u.over == u.speaker else u
+        for u in utts
+        if u.heard or u.over != u.speaker
+    )
 
 
 def _require_speakers(t: Transcript, *ids: str) -> None:

@@ -157,6 +157,7 @@ class Pipeline:
         utts = assemble.utterances(
             attributed, ScriptConverter(self.options.script), self.options.glossary
         )
+        utts = assemble.crosstalk(utts, turns)
         speakers = assemble.speakers_from(utts, turns)
         identified = self._identify(audio, turns)
         if identified:
@@ -294,5 +295,7 @@ def main_language(utterances: Sequence[Utterance]) -> str:
     """The language with the most recognised speech time (``""`` when there is none)."""
     share: dict[str, float] = {}
     for u in utterances:
+        if not u.heard:
+            continue
         share[u.language] = share.get(u.language, 0.0) + u.end - u.start
     return max(share, key=lambda k: share[k]) if share else ""

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 # Mean word probability under which an utterance is marked unclear. On the benchmark
 # clips real speech scored 0.52-0.99 (Cantonese lowest); Whisper base's readings of
 # speech it cannot understand (espeak's Cantonese) 0.35-0.52.
@@ -117,11 +117,20 @@ class Utterance:
     language: str
     words: tuple[Word, ...] = ()
     confidence: float = 1.0
+    # The speaker this one talked over, when the line is an interjection heard only in
+    # overlapped speech: the recogniser writes the voice that carries through, so such
+    # a line has no words until a person types them (``heard`` is False).
+    over: str = ""
 
     @property
     def unclear(self) -> bool:
         """Probably misheard: worth checking against the audio."""
-        return self.confidence < UNCLEAR
+        return self.heard and self.confidence < UNCLEAR
+
+    @property
+    def heard(self) -> bool:
+        """The line has text (recognised or typed), not only a time and a speaker."""
+        return bool(self.text)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +142,7 @@ class Utterance:
             "language": self.language,
             "confidence": round(self.confidence, 3),
             "words": [w.to_dict() for w in self.words],
+            **({"over": self.over} if self.over else {}),
         }
 
     @classmethod
@@ -146,6 +156,7 @@ class Utterance:
             language=str(d["language"]),
             words=tuple(Word.from_dict(w) for w in d.get("words", ())),
             confidence=float(d.get("confidence", 1.0)),
+            over=str(d.get("over", "")),
         )
 
 
@@ -164,13 +175,15 @@ class Transcript:
 
     @property
     def text(self) -> str:
-        return "\n".join(u.text for u in self.utterances)
+        return "\n".join(u.text for u in self.utterances if u.heard)
 
     @property
     def language_share(self) -> dict[str, float]:
         """Share of recognised speech time per language tag, largest first."""
         seconds: dict[str, float] = {}
         for u in self.utterances:
+            if not u.heard:
+                continue
             seconds[u.language] = seconds.get(u.language, 0.0) + max(0.0, u.end - u.start)
         total = sum(seconds.values())
         if total <= 0:

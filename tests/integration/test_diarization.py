@@ -193,6 +193,11 @@ def test_short_reply_and_interjection(pipeline, espeak) -> None:
     sentence = [w for u in t.utterances for w in u.words if ref[2].start <= w.start < ref[2].end]
     assert sentence
     assert {w.speaker for w in sentence} == {speaker_a}
+    # Whisper hears only the sentence there, so the interjection is a line of its own
+    # without words, saying who cut in over whom.
+    (cut_in,) = [u for u in t.utterances if not u.heard]
+    assert (cut_in.speaker, cut_in.over) == (speaker_b, speaker_a)
+    assert _overlap(cut_in, over) > 0.5 * (over.end - over.start)
 
 
 def test_a_meeting_that_is_all_overlap(pipeline, espeak) -> None:

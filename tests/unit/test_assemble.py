@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from minutes.assemble import assign_speakers, speakers_from, utterances
+import numpy as np
+
+from minutes.assemble import assign_speakers, crosstalk, speakers_from, utterances
 from minutes.language import ScriptConverter
-from minutes.types import Segment, Turn, Word
+from minutes.types import Segment, Turn, Utterance, Word
 
 
 def seg(words: list[tuple[str, float, float]], language: str = "en") -> Segment:
@@ -116,3 +118,37 @@ def test_word_deep_inside_a_long_monologue_turn() -> None:
     s = seg([(" Still", 300.0, 300.4)])
     turns = [Turn(0.0, 600.0, "SPEAKER_01"), Turn(250.0, 251.0, "SPEAKER_00")]
     assert utterances(assign_speakers([s], turns))[0].speaker == "SPEAKER_01"
+
+
+def _said(uid: str, start: float, end: float, speaker: str, text: str) -> Utterance:
+    # Words back to back, each as long as the next: speech without gaps.
+    bounds = np.linspace(start, end, len(text.split()) + 1)
+    words = tuple(
+        Word(f" {w}", float(a), float(b), 0.9, speaker)
+        for w, a, b in zip(text.split(), bounds[:-1], bounds[1:], strict=True)
+    )
+    return Utterance(uid, start, end, speaker, text, "en", words)
+
+
+def test_an_interjection_heard_only_over_someone_gets_a_line_of_its_own() -> None:
+    a = _said("u0001", 0.0, 10.0, "A", "we need more drivers for the night services this year")
+    b = _said("u0002", 12.0, 14.0, "B", "I agree")
+    turns = [
+        Turn(0.0, 10.0, "A"),
+        Turn(6.0, 7.2, "B"),  # "yeah, right" over A: no words of its own
+        Turn(8.0, 8.2, "B"),  # too short to be anything but jitter
+        Turn(10.5, 11.5, "C"),  # a cough in the pause: nobody was talking over
+        Turn(12.0, 14.0, "B"),
+    ]
+    utts = crosstalk([a, b], turns)
+    assert [u.id for u in utts] == ["u0001", "u0002", "u0003"]
+    (added,) = [u for u in utts if not u.heard]
+    assert (added.speaker, added.over, added.start, added.end) == ("B", "A", 6.0, 7.2)
+    assert (added.id, added.words, added.language) == ("u0002", (), "en")
+    assert utts[2].text == "I agree"  # renumbered in time order, nothing else changed
+
+
+def test_a_turn_whose_words_were_heard_gets_no_extra_line() -> None:
+    a = _said("u0001", 0.0, 10.0, "A", "we need more drivers for the night services this year")
+    b = _said("u0002", 6.0, 7.0, "B", "yes indeed")
+    assert crosstalk([a, b], [Turn(0.0, 10.0, "A"), Turn(6.0, 7.2, "B")]) == [a, b]

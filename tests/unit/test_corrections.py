@@ -196,3 +196,35 @@ def test_a_rename_and_a_text_fix_touch_only_their_speaker_and_line() -> None:
         rename(t, "SPEAKER_09", "Ghost")
     with pytest.raises(NotFoundError):
         edit_text(t, "u9", "Ghost")
+
+
+def _with_interjection() -> Transcript:
+    t = _meeting()
+    # Speaker 2 cut in over Alan at 5 s; the recogniser heard only Alan.
+    over = Utterance("u5", 5.0, 6.0, "SPEAKER_01", "", "en", over="SPEAKER_00")
+    return replace(
+        t,
+        utterances=(t.utterances[0], over, *t.utterances[1:]),
+        turns=(*t.turns, Turn(5.0, 6.0, "SPEAKER_01")),
+    )
+
+
+def test_merging_the_interjector_into_the_speaker_drops_the_empty_line() -> None:
+    merged = merge_speakers(_with_interjection(), "SPEAKER_01", "SPEAKER_00")
+    assert "u5" not in {u.id for u in merged.utterances}
+    assert all(u.over != u.speaker for u in merged.utterances)
+
+
+def test_merging_the_talked_over_speaker_follows_the_interjection() -> None:
+    merged = merge_speakers(_with_interjection(), "SPEAKER_00", "SPEAKER_02")
+    (line,) = [u for u in merged.utterances if u.id == "u5"]
+    assert line.over == "SPEAKER_02"
+
+
+def test_typing_the_words_of_an_interjection_keeps_who_it_talked_over() -> None:
+    t = _with_interjection()
+    with pytest.raises(OptionsError, match="no text to split"):
+        split(t, "u5", 1)
+    typed = edit_text(t, "u5", "Yeah, right.")
+    (line,) = [u for u in typed.utterances if u.id == "u5"]
+    assert (line.text, line.over) == ("Yeah, right.", "SPEAKER_00")

@@ -121,3 +121,20 @@ def test_from_dict_rejects_other_major_versions(transcript: Transcript) -> None:
     data = transcript.to_dict() | {"schema_version": "2.0"}
     with pytest.raises(InputError, match="schema version"):
         Transcript.from_dict(data)
+
+
+def test_an_interjection_without_words_is_shown_but_never_subtitled(
+    transcript: Transcript,
+) -> None:
+    over = Utterance("u0003", 1.5, 1.9, "SPEAKER_01", "", "en", over="SPEAKER_00")
+    t = replace(transcript, utterances=(transcript.utterances[0], over, transcript.utterances[1]))
+    note = "(spoke over Chan Tai Man; words not recognised)"
+    assert f"Speaker 2: {note}" in get_writer("txt").render(t)
+    assert f"*{note}*" in get_writer("md").render(t)
+    for fmt in ("srt", "vtt"):
+        assert get_writer(fmt).render(t) == get_writer(fmt).render(transcript)
+    back = Transcript.from_dict(json.loads(get_writer("json").render(t)))
+    assert back.utterances[1] == over
+    assert "over" not in json.loads(get_writer("json").render(transcript))["segments"][0]
+    # Nothing was recognised there, so it is no one's share of the languages.
+    assert t.language_share == transcript.language_share

@@ -6,7 +6,7 @@ import json
 import re
 
 from minutes.formats.base import clock, timestamp
-from minutes.types import Transcript
+from minutes.types import Transcript, Utterance
 
 LANGUAGE_NAMES = {"yue": "Cantonese", "zh": "Mandarin", "en": "English", "mixed": "Mixed"}
 
@@ -27,7 +27,7 @@ class TextWriter:
 
     def render(self, transcript: Transcript) -> str:
         return "".join(
-            f"[{clock(u.start)}] {transcript.speaker_name(u.speaker)}: {u.text}\n"
+            f"[{clock(u.start)}] {transcript.speaker_name(u.speaker)}: {line_text(transcript, u)}\n"
             for u in transcript.utterances
         )
 
@@ -60,7 +60,10 @@ class MarkdownWriter:
         for u in transcript.utterances:
             name = _md(transcript.speaker_name(u.speaker))
             lines.append(f"**{name}** [{clock(u.start)}] *{u.language}*  ")
-            lines.append(_md(u.text) + (" *(unclear audio)*" if u.unclear else ""))
+            if u.heard:
+                lines.append(_md(u.text) + (" *(unclear audio)*" if u.unclear else ""))
+            else:
+                lines.append(f"*{_md(line_text(transcript, u))}*")
             lines.append("")
         return "\n".join(lines)
 
@@ -73,7 +76,7 @@ class SrtWriter:
 
     def render(self, transcript: Transcript) -> str:
         blocks = []
-        for i, u in enumerate(transcript.utterances, 1):
+        for i, u in enumerate((u for u in transcript.utterances if u.heard), 1):
             label = f"[{transcript.speaker_name(u.speaker)}] " if self.speaker_labels else ""
             blocks.append(
                 f"{i}\n{timestamp(u.start)} --> {timestamp(u.end)}\n{label}{_one_line(u.text)}\n"
@@ -90,6 +93,8 @@ class VttWriter:
     def render(self, transcript: Transcript) -> str:
         out = ["WEBVTT", ""]
         for u in transcript.utterances:
+            if not u.heard:
+                continue  # a subtitle with nothing to read
             name = transcript.speaker_name(u.speaker).replace(">", "")
             voice = f"<v {name}>" if self.speaker_labels else ""
             out.append(f"{timestamp(u.start, '.')} --> {timestamp(u.end, '.')}")
@@ -111,6 +116,15 @@ class RttmWriter:
             f"SPEAKER {uri} 1 {t.start:.3f} {t.duration:.3f} <NA> <NA> {t.speaker} <NA> <NA>\n"
             for t in transcript.turns
         )
+
+
+def line_text(transcript: Transcript, u: Utterance) -> str:
+    """What a reader sees for line ``u``: its text, or for an interjection heard only
+    over someone else, who it talked over."""
+    if u.heard:
+        return u.text
+    over = f" over {transcript.speaker_name(u.over)}" if u.over else ""
+    return f"(spoke{over}; words not recognised)"
 
 
 def _one_line(text: str) -> str:

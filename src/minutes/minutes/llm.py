@@ -361,7 +361,7 @@ def summarize_with_llm(
     """Map over transcript chunks, reduce the partial minutes; ground every item."""
     model = model or chat_model(options.backend, options.llm)
     llm = options.llm
-    lines = render_lines(transcript, transcript.utterances)
+    lines = render_lines(transcript, [u for u in transcript.utterances if u.heard])
     parts = chunks(lines, llm.context_chars)
     system = {"role": "system", "content": _system(language)}
     partials: list[ModelMinutes] = []

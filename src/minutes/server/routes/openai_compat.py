@@ -161,6 +161,8 @@ def sentences(t: Transcript) -> Transcript:
 
 
 def _render(t: Transcript, fmt: str, granularities: set[str]) -> Response:
+    # OpenAI's clients read text: interjections heard only over someone have none.
+    t = replace(t, utterances=tuple(u for u in t.utterances if u.heard))
     text = _text(t)
     if fmt == "text":
         return PlainTextResponse(text)

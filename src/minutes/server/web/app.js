@@ -363,8 +363,11 @@ function renderMeeting(root, meeting, transcript, back, params) {
   // Transcript lines.
   const lines = h("ol", { class: "transcript", id: "transcript", "aria-label": t("transcript") });
   const items = segments.map((u, index) => {
-    const text = h("span", { class: "text" }, u.text);
-    const unclear = (u.confidence ?? 1) < 0.5;  // types.UNCLEAR
+    // An interjection heard only over someone else has no words (types.Utterance.over):
+    // say who it talked over; the edit box starts empty so the words can be typed.
+    const text = u.text ? h("span", { class: "text" }, u.text)
+      : h("span", { class: "text unheard" }, t("spokeOver", { name: names.get(u.over) || u.over || "?" }));
+    const unclear = u.text !== "" && (u.confidence ?? 1) < 0.5;  // types.UNCLEAR
     const li = h("li", { class: unclear ? "utt unclear" : "utt", tabindex: 0, title: unclear ? t("unclearAudio") : undefined,
       dataset: { id: u.id, start: u.start, end: u.end, index } },
       h("button", { type: "button", class: "who", style: `--c:${colors.get(u.speaker) || "#555"}`, title: t("whoSaid") }, names.get(u.speaker) || u.speaker),
@@ -409,11 +412,12 @@ function renderMeeting(root, meeting, transcript, back, params) {
     li.classList.add("editing");
     const textEl = li.querySelector(".text");
     const area = h("textarea", { class: "edit-box", rows: 3, "aria-label": t("edit") });
-    area.value = textEl.textContent;
+    area.value = u.text;
     const save = async () => {
       try {
         const r = await api(`/api/meetings/${id}/utterances/${u.id}`, { method: "PATCH", json: { text: area.value } });
         textEl.textContent = r.utterance.text;
+        textEl.classList.remove("unheard");
         u.text = r.utterance.text;
         u.confidence = 1;  // a person's correction is certain
         li.classList.remove("unclear");
@@ -449,6 +453,7 @@ function renderMeeting(root, meeting, transcript, back, params) {
         const r = await api(`/api/meetings/${id}/utterances/${u.id}/reread`, { method: "POST", json: { language } });
         Object.assign(u, r.utterance);
         textEl.textContent = u.text;
+        textEl.classList.remove("unheard");
         const tag = li.querySelector(".lang");
         tag.textContent = u.language;
         tag.className = `lang lang-${u.language}`;
