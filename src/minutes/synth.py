@@ -6,29 +6,25 @@ whole pipeline can be checked anywhere without third-party recordings.
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
+import json
+import struct
+import subprocess
+import sys
 import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from minutes.audio import SAMPLE_RATE
 from minutes.errors import MinutesError
 
-_AUDIO_OUTPUT_SYNCHRONOUS = 2
-_INITIALIZE_DONT_EXIT = 0x8000
-_CHARS_UTF8 = 1
-_POS_CHARACTER = 1
-_RATE, _PITCH = 1, 3
 # espeak-ng's noise generator seed, fixed so a line sounds the same every run. Any value
 # works for tests; 6 is one of the eight tried under which Whisper base's readings of the
 # demo's (unintelligible) Cantonese lines are harmless nonsense rather than rude words.
 _SEED = 6
-_CALLBACK = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,58 +58,78 @@ class RenderedLine:
 
 
 class Espeak:
-    """A handle on the espeak-ng shared library. The library is process-global; calls are
-    serialised with a lock."""
-
-    _lock = threading.Lock()
+    """espeak-ng in a helper process (``minutes.espeak_worker``) that speaks every line
+    from the same starting state, so a line sounds the same whatever was spoken before
+    it. Calls are serialised with a lock."""
 
     def __init__(self) -> None:
         try:
-            import espeakng_loader
+            import espeakng_loader  # noqa: F401  (the worker needs it)
         except ImportError as e:  # pragma: no cover - a declared dependency
             raise MinutesError("espeakng-loader is not installed; run `make setup`.") from e
-        self._lib: Any = ctypes.CDLL(espeakng_loader.get_library_path())
-        rate = self._lib.espeak_Initialize(
-            _AUDIO_OUTPUT_SYNCHRONOUS,
-            0,
-            espeakng_loader.get_data_path().encode(),
-            _INITIALIZE_DONT_EXIT,
+        self._lock = threading.Lock()
+        self._worker = subprocess.Popen(
+            [sys.executable, "-m", "minutes.espeak_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
+        # The worker is ours alone: stop it with this object or at exit, whichever first.
+        self._stop = weakref.finalize(self, _stop_worker, self._worker)
+        rate = self._read_int()
         if rate <= 0:
+            self._stop()
             raise MinutesError("espeak-ng failed to initialise (its data directory is missing).")
-        self.sample_rate = int(rate)
-        self._chunks: list[np.ndarray] = []
-        self._callback = _CALLBACK(self._collect)  # keep a reference: C holds the pointer
-        self._lib.espeak_SetSynthCallback(self._callback)
+        self.sample_rate = rate
 
-    def _collect(self, wav: Any, n: int, _events: Any) -> int:
-        if n > 0:
-            self._chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
-        return 0
+    def _read_int(self) -> int:
+        assert self._worker.stdout is not None
+        head = self._worker.stdout.read(8)
+        if len(head) != 8:
+            raise MinutesError("The espeak-ng helper process stopped unexpectedly.")
+        return int(struct.unpack("<q", head)[0])
 
     def speak(self, text: str, voice: Voice) -> np.ndarray:
         """``text`` spoken by ``voice`` as 16 kHz mono float32."""
         from scipy.signal import resample_poly
 
+        request = {
+            "text": text,
+            "voice": voice.name,
+            "rate": voice.rate,
+            "pitch": voice.pitch,
+            "seed": _SEED,
+        }
         with self._lock:
-            self._chunks = []
-            if self._lib.espeak_SetVoiceByName(voice.name.encode()) != 0:
-                raise MinutesError(f"espeak-ng has no voice {voice.name!r}.")
-            self._lib.espeak_SetParameter(_RATE, voice.rate, 0)
-            self._lib.espeak_SetParameter(_PITCH, voice.pitch, 0)
-            # espeak-ng draws noise from its own generator; a fixed seed per call makes
-            # the same line sound the same every time, so tests and the demo repeat.
-            self._lib.espeak_ng_SetRandSeed(ctypes.c_long(_SEED))
-            data = text.encode("utf-8")
-            self._lib.espeak_Synth(
-                data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
-            )
-            self._lib.espeak_Synchronize()
-            raw = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
-        x = raw.astype(np.float32) / 32768.0
+            assert self._worker.stdin is not None
+            assert self._worker.stdout is not None
+            try:
+                self._worker.stdin.write((json.dumps(request) + "\n").encode())
+                self._worker.stdin.flush()
+            except OSError as e:
+                raise MinutesError("The espeak-ng helper process stopped unexpectedly.") from e
+            n = self._read_int()
+            raw = self._worker.stdout.read(n)
+        if not raw:
+            raise MinutesError(f"espeak-ng could not speak with voice {voice.name!r}.")
+        x = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
         g = np.gcd(self.sample_rate, SAMPLE_RATE)
         y = resample_poly(x, SAMPLE_RATE // g, self.sample_rate // g)
         return np.asarray(y, dtype=np.float32)
+
+    def close(self) -> None:
+        """Stop the helper process (also done when the object is collected)."""
+        self._stop()
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    if worker.stdin is not None:
+        with contextlib.suppress(OSError):
+            worker.stdin.close()
+    try:
+        worker.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def render_meeting(
