@@ -130,6 +130,8 @@ def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait()
+    if worker.stdout is not None:
+        worker.stdout.close()
 
 
 def render_meeting(
