@@ -85,6 +85,36 @@ def edit_text(t: Transcript, uid: str, text: str) -> Transcript:
     return replace(t, utterances=tuple(edited if u.id == uid else u for u in t.utterances))
 
 
+def remove_line(t: Transcript, uid: str) -> Transcript:
+    """Take out line ``uid``: text the recogniser invented in noise, or an interjection
+    that was nobody's. Its speaker's turn goes with it — all of a turn that holds no
+    other line of theirs, else the line's own stretch — so the timeline and talk time
+    agree; a speaker left with neither lines nor turns leaves the meeting."""
+    line = _line(t, uid)
+    utts = tuple(u for u in t.utterances if u.id != uid)
+    mine = [u for u in utts if u.speaker == line.speaker]
+    turns: list[Turn] = []
+    for x in t.turns:
+        if x.speaker != line.speaker or x.end <= line.start or x.start >= line.end:
+            turns.append(x)
+            continue
+        kept = [u for u in mine if u.start < x.end and u.end > x.start]
+        if not kept:
+            continue  # the turn was this line's alone
+        # Cut the line's stretch, less what the speaker's other lines in it cover.
+        spans = [(line.start, line.end)]
+        for u in kept:
+            spans = [p for a, b in spans for p in ((a, min(b, u.start)), (max(a, u.end), b))]
+        pieces = [x]
+        for a, b in spans:
+            if b - a >= MIN_PIECE:
+                pieces = _cut(pieces, line.speaker, a, b)
+        turns.extend(pieces)
+    present = {u.speaker for u in utts} | {x.speaker for x in turns}
+    speakers = [sp for sp in t.speakers if sp.id in present]
+    return _with_talk_time(replace(t, utterances=utts), tuple(turns), speakers)
+
+
 def merge_speakers(t: Transcript, source: str, target: str) -> Transcript:
     """Give everything ``source`` said to ``target``: lines, words and turns."""
     if source == target:

@@ -23,7 +23,7 @@ from minutes.errors import NotFoundError, OptionsError
 from minutes.types import Transcript
 
 edit_app = typer.Typer(
-    help="Correct a transcript: rename or merge speakers, move, split or fix lines.",
+    help="Correct a transcript: rename or merge speakers, move, split, fix or remove lines.",
     no_args_is_help=True,
 )
 
@@ -47,6 +47,7 @@ def lines(
     """List the lines with their ids, to choose what to correct."""
     from minutes.formats import read_transcript
     from minutes.formats.base import clock
+    from minutes.formats.writers import line_text
 
     t = read_transcript(transcript_json)
     who = corrections.find_speaker(t, speaker) if speaker is not None else None
@@ -59,7 +60,9 @@ def lines(
     for u in t.utterances:
         if (who is None or u.speaker == who) and needle in u.text.casefold():
             speaker_cell = f"{t.speaker_name(u.speaker)} ({u.speaker})"
-            table.add_row(u.id, clock(u.start), escape(speaker_cell), u.language, escape(u.text))
+            cell = escape(line_text(t, u))
+            cell = cell if u.heard else f"[dim]{cell}[/]"
+            table.add_row(u.id, clock(u.start), escape(speaker_cell), u.language, cell)
             shown += 1
     console = Console()
     if shown:
@@ -159,6 +162,14 @@ def text(
     """Correct what a line says."""
     edited = corrections.edit_text(_read(transcript_json), line, new_text)
     _save(transcript_json, edited, f"{line} now reads “{new_text.strip()}”.")
+
+
+@edit_app.command("remove")
+def remove(transcript_json: TranscriptArg, line: LineArg) -> None:
+    """Take a line out: words invented in noise, or an interjection that was nobody's."""
+    t = _read(transcript_json)
+    edited = corrections.remove_line(t, line)
+    _save(transcript_json, edited, f"{line} removed ({len(edited.utterances)} lines left).")
 
 
 @edit_app.command("reread")

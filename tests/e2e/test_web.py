@@ -221,6 +221,14 @@ def test_the_whole_journey(web, browser, english_meeting_wav: Path, screenshots:
     head, tail = page.locator(".utt .text").all_inner_texts()[longest : longest + 2]
     assert f"{head} {tail}" == texts[longest]
 
+    # A line that was nobody's (here: the part just split off) is taken out, confirmed.
+    page.locator(".utt").nth(longest + 1).focus()
+    page.keyboard.press("Enter")
+    page.once("dialog", lambda d: d.accept())
+    page.click(".edit-row button.remove")
+    wait_until(page, f"document.querySelectorAll('.utt').length === {len(texts)}")
+    assert tail not in page.locator(".utt .text").all_inner_texts()
+
     # A line in the wrong language (here: overwritten with Cantonese words) is read again
     # from the recording as English by the real model.
     first = page.locator(".utt").first

@@ -724,3 +724,28 @@ def test_a_glossary_respells_a_finished_transcript(client, ready_meeting) -> Non
     assert term in txt
     assert client.post(f"{base}/glossary", headers=client.alice).json()["changed"] == []
     client.delete("/api/glossary", headers=client.alice)
+
+
+def test_a_line_is_removed_with_its_stretch_of_turn(client, english_meeting_wav) -> None:
+    r = upload(client, english_meeting_wav, client.alice, title="Remove a line")
+    mid = r.json()["meeting"]["id"]
+    assert wait_ready(client, mid, client.alice)["status"] == "ready"
+    base = f"/api/meetings/{mid}"
+    t = client.get(f"{base}/transcript", headers=client.alice).json()
+    line = t["segments"][-1]
+    word = max(line["text"].split(), key=len).strip(".,!?")
+
+    assert client.delete(f"{base}/utterances/{line['id']}", headers=client.bob).status_code == 404
+    r = client.delete(f"{base}/utterances/{line['id']}", headers=client.alice)
+    assert r.status_code == 200, r.text
+    after = client.get(f"{base}/transcript", headers=client.alice).json()
+    assert line["id"] not in {u["id"] for u in after["segments"]}
+    assert len(after["segments"]) == len(t["segments"]) - 1
+    # Its speaker talks for less, or is gone with it; the timeline agrees with the lines.
+    assert sum(x["end"] - x["start"] for x in after["turns"] if x["speaker"] == line["speaker"]) < (
+        sum(x["end"] - x["start"] for x in t["turns"] if x["speaker"] == line["speaker"])
+    )
+    hits = client.get("/api/search", params={"q": word}, headers=client.alice).json()["hits"]
+    assert line["id"] not in [h["utterance_id"] for h in hits if h["meeting_id"] == mid]
+    assert line["text"] not in client.get(f"{base}/export/txt", headers=client.alice).text
+    assert client.delete(f"{base}/utterances/{line['id']}", headers=client.alice).status_code == 404

@@ -7,7 +7,15 @@ from dataclasses import replace
 
 import pytest
 
-from minutes.corrections import edit_text, find_speaker, merge_speakers, reassign, rename, split
+from minutes.corrections import (
+    edit_text,
+    find_speaker,
+    merge_speakers,
+    reassign,
+    remove_line,
+    rename,
+    split,
+)
 from minutes.errors import NotFoundError, OptionsError
 from minutes.types import Speaker, Transcript, Turn, Utterance, Word
 
@@ -228,3 +236,21 @@ def test_typing_the_words_of_an_interjection_keeps_who_it_talked_over() -> None:
     typed = edit_text(t, "u5", "Yeah, right.")
     (line,) = [u for u in typed.utterances if u.id == "u5"]
     assert (line.text, line.over) == ("Yeah, right.", "SPEAKER_00")
+
+
+def test_removing_a_line_takes_its_stretch_of_turn_and_an_emptied_speaker() -> None:
+    t = remove_line(_meeting(), "u4")  # the stray third speaker's only line
+    assert [u.id for u in t.utterances] == ["u1", "u2", "u3"]
+    assert {sp.id for sp in t.speakers} == {"SPEAKER_00", "SPEAKER_01"}
+    assert all(x.speaker != "SPEAKER_02" for x in t.turns)
+
+    t = remove_line(_meeting(), "u2")  # Alan keeps his turn under u1, not under u2
+    alan = [x for x in t.turns if x.speaker == "SPEAKER_00"]
+    assert alan == [Turn(0.0, 10.5, "SPEAKER_00"), Turn(13.8, 14.0, "SPEAKER_00")]
+    assert next(sp for sp in t.speakers if sp.id == "SPEAKER_00").talk_time == pytest.approx(10.7)
+
+    t = remove_line(_with_interjection(), "u5")
+    assert "u5" not in {u.id for u in t.utterances}
+    assert Turn(5.0, 6.0, "SPEAKER_01") not in t.turns
+    with pytest.raises(NotFoundError):
+        remove_line(t, "u5")

@@ -203,6 +203,14 @@ def split_utterance(s: Session, meeting: Meeting, uid: str, at: int) -> Transcri
     return t
 
 
+def remove_utterance(s: Session, meeting: Meeting, uid: str) -> Transcript:
+    """Take a line out (see ``corrections.remove_line``) with its stretch of turn."""
+    t = corrections.remove_line(_require(s, meeting), uid)
+    _rewrite(s, meeting, t)
+    _sync_rows(s, meeting, t)
+    return t
+
+
 def replace_utterance(s: Session, meeting: Meeting, line: Utterance) -> Utterance:
     """Store a line recognised again (its text, words and language), marked as edited."""
     t = corrections.with_line(_require(s, meeting), line)

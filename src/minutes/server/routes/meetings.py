@@ -300,6 +300,17 @@ def edit_utterance(
         return {"utterance": line.to_dict(), "speakers": [sp.to_dict() for sp in t.speakers]}
 
 
+@router.delete("/meetings/{meeting_id}/utterances/{uid}")
+def remove_utterance(meeting_id: str, uid: str, ctx: Ctx, user: User) -> dict[str, Any]:
+    """Take a line out — text invented in noise, or an interjection that was nobody's —
+    with its stretch of the speaker's turn; the meeting's speakers are returned, as a
+    speaker left with nothing leaves."""
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id, lock=True)
+        t = meetings.remove_utterance(s, m, uid)
+        return {"removed": uid, "speakers": [sp.to_dict() for sp in t.speakers]}
+
+
 @router.post("/meetings/{meeting_id}/utterances/{uid}/split")
 def split_utterance(
     meeting_id: str, uid: str, body: UtteranceSplit, ctx: Ctx, user: User

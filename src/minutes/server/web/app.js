@@ -439,6 +439,15 @@ function renderMeeting(root, meeting, transcript, back, params) {
         route();
       } catch (err) { fail(err); }
     };
+    // Words the recogniser invented in noise, or an interjection nobody made.
+    const removeLine = async () => {
+      if (!confirm(t("confirmRemove"))) return;
+      try {
+        await api(`/api/meetings/${id}/utterances/${u.id}`, { method: "DELETE" });
+        toast(t("removed"));
+        route();
+      } catch (err) { fail(err); }
+    };
     // The line's language was decided wrong: the server recognises it again from the
     // recording in the chosen language (Cantonese as written Cantonese).
     const reread = h("select", { class: "reread", "aria-label": t("rereadAs"), title: t("rereadHint") },
@@ -467,6 +476,7 @@ function renderMeeting(root, meeting, transcript, back, params) {
       h("button", { type: "button", class: "primary", onclick: save }, t("save")),
       h("button", { type: "button", class: "split", title: t("splitHint"), onclick: splitHere }, t("splitHere")),
       reread,
+      h("button", { type: "button", class: "remove", title: t("removeHint"), onclick: removeLine }, t("removeLine")),
       h("button", { type: "button", onclick: done }, t("cancel")));
     area.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey || !e.shiftKey)) { e.preventDefault(); save(); }
