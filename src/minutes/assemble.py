@@ -31,6 +31,9 @@ CROSSTALK_SECONDS = 0.3
 # at least OVER_SHARE (the rest is pauses between their words).
 OWN_SHARE = 0.2
 OVER_SHARE = 0.5
+# One speaker's turn ending within this of another's start is a change of speaker, whose
+# boundary ``align_turns`` moves out of any word it cuts.
+CHANGE_GAP = 0.3
 
 
 def speaker_for(start: float, end: float, turns: Sequence[Turn], starts: Sequence[float]) -> str:
@@ -81,6 +84,42 @@ def assign_speakers(segments: Sequence[Segment], turns: Sequence[Turn]) -> list[
             )
         out.append(replace(s, words=words))
     return out
+
+
+def align_turns(turns: Sequence[Turn], segments: Sequence[Segment]) -> list[Turn]:
+    """Turns whose boundaries at a change of speaker fall between words, not inside them.
+
+    The diarizer places a change of speaker by its frames, often a few hundredths of a
+    second inside the last or first word. Once words have speakers (``assign_speakers``),
+    each such boundary moves to the edge of the word it cuts: past it when the word is
+    the earlier speaker's, before it when it is the later one's. So the turns (RTTM,
+    timeline, talk time) agree with the words. A turn spoken over another, away from its
+    edges, is not a change of speaker and keeps its times.
+    """
+    words = sorted((w for s in segments for w in s.words), key=lambda w: w.start)
+    starts = [w.start for w in words]
+    ordered = sorted(turns, key=lambda t: (t.start, t.end))
+    bounds = [[t.start, t.end] for t in ordered]
+
+    def cut(at: float) -> Word | None:
+        i = bisect.bisect_right(starts, at) - 1
+        return words[i] if i >= 0 and words[i].start < at < words[i].end else None
+
+    for i, a in enumerate(ordered):
+        for j in range(i + 1, len(ordered)):
+            b = ordered[j]
+            if b.start > a.end + CHANGE_GAP:
+                break
+            if b.speaker == a.speaker or abs(b.start - a.end) > CHANGE_GAP or b.end <= a.end:
+                continue
+            end, start = a.end, b.start
+            if (w := cut(a.end)) is not None and w.speaker in (a.speaker, b.speaker):
+                end = w.end if w.speaker == a.speaker else w.start
+            if (w := cut(b.start)) is not None and w.speaker in (a.speaker, b.speaker):
+                start = w.start if w.speaker == b.speaker else w.end
+            if a.start < end and start < b.end:
+                bounds[i][1], bounds[j][0] = end, start
+    return [Turn(s, e, t.speaker) for (s, e), t in zip(bounds, ordered, strict=True)]
 
 
 def join_words(words: Sequence[Word]) -> str:

@@ -154,6 +154,7 @@ class Pipeline:
 
         progress("assemble", 0.0, 1.0)
         attributed = assemble.assign_speakers(segments, turns)
+        turns = assemble.align_turns(turns, attributed)
         utts = assemble.utterances(
             attributed, ScriptConverter(self.options.script), self.options.glossary
         )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from minutes.assemble import assign_speakers, crosstalk, speakers_from, utterances
+from minutes.assemble import (
+    align_turns,
+    assign_speakers,
+    crosstalk,
+    speakers_from,
+    utterances,
+)
 from minutes.language import ScriptConverter
 from minutes.types import Segment, Turn, Utterance, Word
 
@@ -152,3 +158,28 @@ def test_a_turn_whose_words_were_heard_gets_no_extra_line() -> None:
     a = _said("u0001", 0.0, 10.0, "A", "we need more drivers for the night services this year")
     b = _said("u0002", 6.0, 7.0, "B", "yes indeed")
     assert crosstalk([a, b], [Turn(0.0, 10.0, "A"), Turn(6.0, 7.2, "B")]) == [a, b]
+
+
+def test_a_change_of_speaker_moves_out_of_the_word_it_cuts() -> None:
+    words = (
+        Word(" the", 4.6, 4.9, 0.9, "A"),
+        Word(" district.", 4.9, 5.45, 0.9, "A"),  # the diarizer ends A at 5.30, inside it
+        Word(" Yes,", 5.6, 5.95, 0.9, "B"),
+        Word(" and", 7.9, 8.3, 0.9, "A"),  # B hands back at 8.10, inside A's word
+        Word(" so", 8.3, 8.6, 0.9, "A"),
+    )
+    turns = [
+        Turn(0.0, 5.30, "A"),
+        Turn(5.32, 8.10, "B"),
+        Turn(8.12, 9.0, "A"),
+        Turn(6.0, 6.5, "C"),  # spoken over B, away from any change: untouched
+    ]
+    aligned = align_turns(turns, [Segment(4.6, 8.6, "", "en", words)])
+    assert aligned == [
+        Turn(0.0, 5.45, "A"),
+        Turn(5.45, 7.9, "B"),
+        Turn(6.0, 6.5, "C"),
+        Turn(7.9, 9.0, "A"),
+    ]
+    for w in words:  # every word now lies inside a turn of its own speaker
+        assert any(t.speaker == w.speaker and t.start <= w.start < w.end <= t.end for t in aligned)
