@@ -119,7 +119,7 @@ def align_turns(turns: Sequence[Turn], segments: Sequence[Segment]) -> list[Turn
                 start = w.start if w.speaker == b.speaker else w.end
             if a.start < end and start < b.end:
                 bounds[i][1], bounds[j][0] = end, start
-    return [Turn(s, e, t.speaker) for (s, e), t in zip(bounds, ordered, strict=True)]
+    return [Turn(float(s), float(e), t.speaker) for (s, e), t in zip(bounds, ordered, strict=True)]
 
 
 def join_words(words: Sequence[Word]) -> str:

@@ -197,6 +197,12 @@ def test_short_reply_and_interjection(pipeline, espeak) -> None:
     assert {w.speaker for w in sentence} == {speaker_a}
     # Whisper hears only the sentence there, so the interjection is a line of its own
     # without words, saying who cut in over whom.
+    # Turn boundaries at each change of speaker lie between words: every word is inside
+    # a turn of the person it is given to.
+    for w in (w for u in t.utterances for w in u.words):
+        assert any(
+            x.speaker == w.speaker and x.start <= w.start and w.end <= x.end for x in t.turns
+        ), w
     (cut_in,) = [u for u in t.utterances if not u.heard]
     assert (cut_in.speaker, cut_in.over) == (speaker_b, speaker_a)
     assert _overlap(cut_in, over) > 0.5 * (over.end - over.start)
