@@ -196,6 +196,13 @@ class Pipeline:
         Keeps the line's id and speaker; raises ``InputError`` when nothing is heard.
         """
         reread_language(language)
+        if line.over:
+            # Whisper writes the voice that carries through overlapped speech: reading
+            # again would give this line the other person's words.
+            raise InputError(
+                f"Line {line.id} was spoken over someone else, and reading it again would "
+                "give it their words; type what was said instead."
+            )
         start = max(0.0, line.start - LINE_PADDING)
         end = min(audio.duration, line.end + LINE_PADDING)
         if end - start < 0.1:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
+from minutes.api import build_options
+from minutes.audio import Audio
 from minutes.corrections import (
     edit_text,
     find_speaker,
@@ -16,7 +19,8 @@ from minutes.corrections import (
     rename,
     split,
 )
-from minutes.errors import NotFoundError, OptionsError
+from minutes.errors import InputError, NotFoundError, OptionsError
+from minutes.pipeline import Pipeline
 from minutes.types import Speaker, Transcript, Turn, Utterance, Word
 
 
@@ -254,3 +258,10 @@ def test_removing_a_line_takes_its_stretch_of_turn_and_an_emptied_speaker() -> N
     assert Turn(5.0, 6.0, "SPEAKER_01") not in t.turns
     with pytest.raises(NotFoundError):
         remove_line(t, "u5")
+
+
+def test_an_interjection_is_not_read_again() -> None:
+    """Reading a line spoken over someone would give it the other voice's words."""
+    line = next(u for u in _with_interjection().utterances if u.over)
+    with pytest.raises(InputError, match="type what was said instead"):
+        Pipeline(build_options()).reread(Audio.from_array(np.zeros(16000 * 8)), line, "en")

@@ -475,7 +475,7 @@ function renderMeeting(root, meeting, transcript, back, params) {
     const box = h("div", { class: "edit-row" }, area,
       h("button", { type: "button", class: "primary", onclick: save }, t("save")),
       h("button", { type: "button", class: "split", title: t("splitHint"), onclick: splitHere }, t("splitHere")),
-      reread,
+      u.over ? null : reread,  // spoken over someone: a new reading would be their words
       h("button", { type: "button", class: "remove", title: t("removeHint"), onclick: removeLine }, t("removeLine")),
       h("button", { type: "button", onclick: done }, t("cancel")));
     area.addEventListener("keydown", (e) => {
