@@ -79,6 +79,38 @@ def english_meeting(espeak):
 
 
 @pytest.fixture(scope="session")
+def interjection_meeting(espeak):
+    """Two people: a 0.5 s "Yes." between pauses, and a "Yeah, right." spoken over the
+    last 1.6 s of the other's sentence (reference line 3)."""
+    from minutes.synth import Line, Voice, render_meeting
+
+    a = Voice("en+m3", rate=150, pitch=30)
+    b = Voice("en+f4", rate=160, pitch=90)
+    lines = [
+        Line("A", a, "en", "The bus routes in the eastern district will change from next month."),
+        Line("B", b, "en", "Yes.", pause=0.4),
+        Line(
+            "A",
+            a,
+            "en",
+            "We also need more drivers for the night services, because demand has grown "
+            "a lot this year.",
+            pause=0.4,
+        ),
+        Line("B", b, "en", "Yeah, right.", overlap=1.6),
+        Line("A", a, "en", "So I propose that the office hires ten more drivers.", pause=0.4),
+        Line(
+            "B",
+            b,
+            "en",
+            "Okay, I agree with that plan, and I will tell the finance team.",
+            pause=0.5,
+        ),
+    ]
+    return render_meeting(lines, espeak)
+
+
+@pytest.fixture(scope="session")
 def english_meeting_wav(english_meeting, tmp_path_factory) -> Path:
     from minutes.synth import write_wav
 

@@ -321,3 +321,40 @@ def test_page_works_under_its_content_security_policy(web, browser) -> None:
     assert sources
     assert all(src.startswith(web.url) for src in sources), sources
     context.close()
+
+
+def test_an_interjection_is_shown_and_its_words_can_be_typed(
+    web, browser, interjection_meeting, tmp_path: Path, screenshots: Path
+) -> None:
+    from minutes.synth import write_wav
+
+    wav = tmp_path / "bus routes.wav"
+    write_wav(str(wav), interjection_meeting[0])
+    context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="en-GB")
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, web.url, "ken", "ken-password")
+    page.set_input_files("#file", str(wav))
+    page.wait_for_selector("#meeting-list a.row .st-ready", timeout=240_000)
+    page.locator("#meeting-list a.row").first.click()
+
+    # The line names whom it talked over; its editor starts empty and offers no
+    # "read again" (that would give it the other voice's words).
+    over = page.locator(".utt:has(.text.unheard)")
+    over.wait_for()
+    assert re.fullmatch(
+        r"spoke over Speaker \d; words not recognised \(✎ to type them\)",
+        over.locator(".text").inner_text(),
+    )
+    page.screenshot(path=str(screenshots / "09-interjection.png"))
+    over.focus()
+    page.keyboard.press("Enter")
+    assert page.input_value(".edit-box") == ""
+    assert page.locator(".edit-row select.reread").count() == 0
+    page.fill(".edit-box", "Yeah, right.")
+    page.click(".edit-row button.primary")
+    page.wait_for_selector(".utt:not(.editing) .text:not(.unheard):has-text('Yeah, right.')")
+    assert not errors, errors
+    context.close()

@@ -139,36 +139,11 @@ def test_short_and_silent_input(pipeline, espeak) -> None:
     assert len({t.speaker for t in turns}) <= 1
 
 
-def test_short_reply_and_interjection(pipeline, espeak) -> None:
+def test_short_reply_and_interjection(pipeline, interjection_meeting) -> None:
     """A 0.5 s "Yes." between pauses is its own utterance, by the right speaker; a
     "Yeah, right." spoken over a sentence is a turn of its own in the overlap, and the
     sentence's words stay with the person saying it."""
-    from minutes.synth import Line, Voice, render_meeting
-
-    a = Voice("en+m3", rate=150, pitch=30)
-    b = Voice("en+f4", rate=160, pitch=90)
-    lines = [
-        Line("A", a, "en", "The bus routes in the eastern district will change from next month."),
-        Line("B", b, "en", "Yes.", pause=0.4),
-        Line(
-            "A",
-            a,
-            "en",
-            "We also need more drivers for the night services, because demand has grown "
-            "a lot this year.",
-            pause=0.4,
-        ),
-        Line("B", b, "en", "Yeah, right.", overlap=1.6),
-        Line("A", a, "en", "So I propose that the office hires ten more drivers.", pause=0.4),
-        Line(
-            "B",
-            b,
-            "en",
-            "Okay, I agree with that plan, and I will tell the finance team.",
-            pause=0.5,
-        ),
-    ]
-    samples, ref = render_meeting(lines, espeak)
+    samples, ref = interjection_meeting
     t = pipeline.run(Audio.from_array(samples))
 
     def said(words: str) -> list:
