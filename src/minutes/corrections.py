@@ -156,6 +156,12 @@ def reassign(
     source = line.speaker
     if source == speaker:
         return t
+    if line.over == speaker and not line.heard:
+        name = next((sp.name for sp in speakers if sp.id == speaker), speaker)
+        raise OptionsError(
+            f"Line {uid} was heard only over {name}; if nobody else spoke there, "
+            "remove the line instead."
+        )
     utts = _without_self_over(_given(u, speaker) if u.id == uid else u for u in t.utterances)
     turns = _cut(t.turns, source, line.start, line.end)
     turns.append(Turn(line.start, line.end, speaker))

@@ -227,6 +227,15 @@ def test_merging_the_interjector_into_the_speaker_drops_the_empty_line() -> None
     assert all(u.over != u.speaker for u in merged.utterances)
 
 
+def test_an_interjection_is_not_given_to_the_person_it_talked_over() -> None:
+    with pytest.raises(OptionsError, match="remove the line instead"):
+        reassign(_with_interjection(), "u5", speaker="SPEAKER_00")
+    typed = edit_text(_with_interjection(), "u5", "Yes, Alan.")
+    moved = reassign(typed, "u5", speaker="SPEAKER_00")  # typed words: theirs after all
+    (line,) = [u for u in moved.utterances if u.id == "u5"]
+    assert (line.speaker, line.over) == ("SPEAKER_00", "")
+
+
 def test_merging_the_talked_over_speaker_follows_the_interjection() -> None:
     merged = merge_speakers(_with_interjection(), "SPEAKER_00", "SPEAKER_02")
     (line,) = [u for u in merged.utterances if u.id == "u5"]
