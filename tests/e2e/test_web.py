@@ -352,7 +352,7 @@ def test_an_interjection_is_shown_and_its_words_can_be_typed(
     over.focus()
     page.keyboard.press("Enter")
     assert page.input_value(".edit-box") == ""
-    assert page.locator(".edit-row select.reread").count() == 0
+    assert page.locator(".edit-row select.reread, .edit-row button.split").count() == 0
     page.fill(".edit-box", "Yeah, right.")
     page.click(".edit-row button.primary")
     page.wait_for_selector(".utt:not(.editing) .text:not(.unheard):has-text('Yeah, right.')")

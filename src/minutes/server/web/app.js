@@ -474,7 +474,7 @@ function renderMeeting(root, meeting, transcript, back, params) {
     const done = () => { box.remove(); textEl.hidden = false; li.classList.remove("editing"); li.focus(); };
     const box = h("div", { class: "edit-row" }, area,
       h("button", { type: "button", class: "primary", onclick: save }, t("save")),
-      h("button", { type: "button", class: "split", title: t("splitHint"), onclick: splitHere }, t("splitHere")),
+      u.text ? h("button", { type: "button", class: "split", title: t("splitHint"), onclick: splitHere }, t("splitHere")) : null,
       u.over ? null : reread,  // spoken over someone: a new reading would be their words
       h("button", { type: "button", class: "remove", title: t("removeHint"), onclick: removeLine }, t("removeLine")),
       h("button", { type: "button", onclick: done }, t("cancel")));
