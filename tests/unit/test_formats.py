@@ -138,3 +138,13 @@ def test_an_interjection_without_words_is_shown_but_never_subtitled(
     assert "over" not in json.loads(get_writer("json").render(transcript))["segments"][0]
     # Nothing was recognised there, so it is no one's share of the languages.
     assert t.language_share == transcript.language_share
+
+
+def test_openai_answers_leave_out_lines_without_words(transcript: Transcript) -> None:
+    from minutes.server.routes.openai_compat import _render
+
+    over = Utterance("u0003", 1.5, 1.9, "SPEAKER_01", "", "en", over="SPEAKER_00")
+    t = replace(transcript, utterances=(transcript.utterances[0], over, transcript.utterances[1]))
+    body = json.loads(bytes(_render(t, "verbose_json", {"segment", "word"}).body))
+    assert [s["text"] for s in body["segments"]] == ["Hello there.", "好呀 <b>*ok*</b> --> 1"]
+    assert body["text"] == json.loads(bytes(_render(transcript, "json", set()).body))["text"]
