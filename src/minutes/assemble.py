@@ -194,6 +194,8 @@ def crosstalk(utts: Sequence[Utterance], turns: Sequence[Turn]) -> list[Utteranc
     for u in utts:
         for w in u.words:
             spans[u.speaker].append((w.start, w.end))
+    for mine in spans.values():
+        mine.sort()
     language = _main_languages(utts)
     added: list[Utterance] = []
     for t in turns:
@@ -223,8 +225,16 @@ def crosstalk(utts: Sequence[Utterance], turns: Sequence[Turn]) -> list[Utteranc
 
 
 def _covered(spans: Sequence[tuple[float, float]], turn: Turn) -> float:
-    """Seconds of ``turn`` that the (non-overlapping) word ``spans`` cover."""
-    return sum(max(0.0, min(e, turn.end) - max(s, turn.start)) for s, e in spans)
+    """Seconds of ``turn`` that the word ``spans`` (sorted, not overlapping) cover."""
+    # Words that end before the turn starts are skipped by bisection: a three-hour
+    # meeting has tens of thousands of words and thousands of turns.
+    i = max(0, bisect.bisect_left(spans, (turn.start, turn.start)) - 1)
+    total = 0.0
+    for s, e in spans[i:]:
+        if s >= turn.end:
+            break
+        total += max(0.0, min(e, turn.end) - max(s, turn.start))
+    return total
 
 
 def _main_languages(utts: Sequence[Utterance]) -> dict[str, str]:
