@@ -112,6 +112,8 @@ def remove_line(t: Transcript, uid: str) -> Transcript:
         turns.extend(pieces)
     present = {u.speaker for u in utts} | {x.speaker for x in turns}
     speakers = [sp for sp in t.speakers if sp.id in present]
+    # An interjection over someone who has left names no one.
+    utts = tuple(u if not u.over or u.over in present else replace(u, over="") for u in utts)
     return _with_talk_time(replace(t, utterances=utts), tuple(turns), speakers)
 
 

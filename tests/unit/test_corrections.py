@@ -262,6 +262,10 @@ def test_removing_a_line_takes_its_stretch_of_turn_and_an_emptied_speaker() -> N
     assert alan == [Turn(0.0, 10.5, "SPEAKER_00"), Turn(13.8, 14.0, "SPEAKER_00")]
     assert next(sp for sp in t.speakers if sp.id == "SPEAKER_00").talk_time == pytest.approx(10.7)
 
+    alone = remove_line(remove_line(_with_interjection(), "u1"), "u2")  # Alan says nothing
+    assert "SPEAKER_00" not in {sp.id for sp in alone.speakers}
+    assert next(u for u in alone.utterances if u.id == "u5").over == ""
+
     t = remove_line(_with_interjection(), "u5")
     assert "u5" not in {u.id for u in t.utterances}
     assert Turn(5.0, 6.0, "SPEAKER_01") not in t.turns
