@@ -214,7 +214,11 @@ function glossaryCard() {
     catch (err) { fail(err); }
     finally { save.disabled = false; }
   } }, h("h2", {}, t("glossary")), h("p", { class: "muted small" }, t("glossaryHint")), text, info, save);
-  api("/api/glossary").then(show, fail);
+  // The stored glossary arrives after the page is drawn: it must not replace what
+  // someone has already started typing.
+  let typed = false;
+  text.addEventListener("input", () => { typed = true; });
+  api("/api/glossary").then((g) => { if (!typed) show(g); }, fail);
   return form;
 }
 
