@@ -10,7 +10,7 @@ from dataclasses import replace
 from minutes.glossary import Glossary
 from minutes.language import ScriptConverter, cjk_count, latin_words, text_language
 from minutes.textnorm import layout, remove_loops
-from minutes.types import Segment, Speaker, Turn, Utterance, Word
+from minutes.types import Segment, Speaker, Turn, Utterance, Word, language_seconds
 
 # A pause longer than this ends an utterance even when the speaker does not change.
 MAX_PAUSE = 1.5
@@ -239,11 +239,15 @@ def _covered(spans: Sequence[tuple[float, float]], turn: Turn) -> float:
 
 def _main_languages(utts: Sequence[Utterance]) -> dict[str, str]:
     """Each speaker's language by recognised speech time."""
-    seconds: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    mine: dict[str, list[Utterance]] = defaultdict(list)
     for u in utts:
-        if u.heard:
-            seconds[u.speaker][u.language] += u.end - u.start
-    return {sp: max(by, key=by.__getitem__) for sp, by in seconds.items()}
+        mine[u.speaker].append(u)
+    out = {}
+    for sp, lines in mine.items():
+        seconds = language_seconds(lines)
+        if seconds:
+            out[sp] = max(seconds, key=seconds.__getitem__)
+    return out
 
 
 def _spoken_at(utts: Sequence[Utterance], speaker: str, turn: Turn) -> str:

@@ -26,7 +26,14 @@ from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder
 from minutes.stages.segment_pyannote import SegmentationModel
 from minutes.stages.vad_silero import SileroVad
-from minutes.types import Segment, SpeechRegion, Transcript, Turn, Utterance
+from minutes.types import (
+    Segment,
+    SpeechRegion,
+    Transcript,
+    Turn,
+    Utterance,
+    language_seconds,
+)
 from minutes.voiceprints import Match
 
 STAGES = ("decode", "vad", "asr", "embed", "assemble")
@@ -301,9 +308,5 @@ class Pipeline:
 
 def main_language(utterances: Sequence[Utterance]) -> str:
     """The language with the most recognised speech time (``""`` when there is none)."""
-    share: dict[str, float] = {}
-    for u in utterances:
-        if not u.heard:
-            continue
-        share[u.language] = share.get(u.language, 0.0) + u.end - u.start
+    share = language_seconds(utterances)
     return max(share, key=lambda k: share[k]) if share else ""

@@ -7,7 +7,7 @@ words[].word/start/end/score``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +160,15 @@ class Utterance:
         )
 
 
+def language_seconds(utterances: Iterable[Utterance]) -> dict[str, float]:
+    """Seconds of recognised speech per language tag (lines without text count for none)."""
+    seconds: dict[str, float] = {}
+    for u in utterances:
+        if u.heard:
+            seconds[u.language] = seconds.get(u.language, 0.0) + max(0.0, u.end - u.start)
+    return seconds
+
+
 @dataclass(frozen=True, slots=True)
 class Transcript:
     """The result of a transcription run: who said what, when, in which language."""
@@ -180,11 +189,7 @@ class Transcript:
     @property
     def language_share(self) -> dict[str, float]:
         """Share of recognised speech time per language tag, largest first."""
-        seconds: dict[str, float] = {}
-        for u in self.utterances:
-            if not u.heard:
-                continue
-            seconds[u.language] = seconds.get(u.language, 0.0) + max(0.0, u.end - u.start)
+        seconds = language_seconds(self.utterances)
         total = sum(seconds.values())
         if total <= 0:
             return {}
