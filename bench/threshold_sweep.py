@@ -5,8 +5,8 @@
 The speaker count depends on one number, the cosine distance at which CAM++ clusters
 stop merging. Close-talk clips with a few seconds per voice pull it one way (voices
 merge: too few speakers), far-field meeting voices the other (one person's stretches
-spread: too many). Clusters heard for under a second join their neighbour at the
-threshold + 0.05 (``clustering.SHORT_MARGIN``), so that rule moves with it. Each
+spread: too many). Clusters heard for under ``clustering.SHORT_SECONDS`` join their
+neighbour at the threshold + ``clustering.SHORT_MARGIN``, so that rule moves with it. Each
 recording is segmented and embedded once; only clustering, linking and turns are
 redone per threshold, so a sweep costs little more than one run.
 Writes bench/results/threshold-sweep.json.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minutes.stages.clustering import cluster
+from minutes.stages.clustering import CLUSTER_SECONDS, SHORT_SECONDS, cluster
 
 
 def blobs(k: int, per: int, dim: int = 64, spread: float = 0.15, seed: int = 0) -> np.ndarray:
@@ -70,11 +70,11 @@ def _with_stray(distance: float) -> np.ndarray:
     return np.concatenate([a, b, stray[None]]).astype(np.float32)
 
 
-def test_a_voice_heard_for_under_a_second_joins_its_neighbour() -> None:
+def test_a_voice_heard_only_briefly_joins_its_neighbour() -> None:
     x = _with_stray(0.43)  # past the 0.40 threshold, within 0.40 + SHORT_MARGIN
-    long_enough = np.full(len(x), 2.0)
+    long_enough = np.full(len(x), SHORT_SECONDS + 1.0)
     short = long_enough.copy()
-    short[-1] = 0.6
+    short[-1] = SHORT_SECONDS - 0.5
     assert len(set(cluster(x, threshold=0.40).tolist())) == 3
     assert len(set(cluster(x, threshold=0.40, seconds=long_enough).tolist())) == 3
     joined = cluster(x, threshold=0.40, seconds=short)
@@ -84,3 +84,37 @@ def test_a_voice_heard_for_under_a_second_joins_its_neighbour() -> None:
     assert len(set(cluster(x, threshold=0.40, seconds=short, min_speakers=3).tolist())) == 3
     far = cluster(_with_stray(0.7), threshold=0.40, seconds=short)
     assert len(set(far.tolist())) == 3
+
+
+def test_a_brief_voice_is_placed_with_the_nearest_speaker() -> None:
+    # Two voices heard for long; a row heard briefly, 0.3 from the second voice.
+    x = _with_stray(0.3)[:-1]
+    cos = 0.7
+    brief = cos * np.eye(16)[1] + np.sqrt(1 - cos**2) * np.eye(16)[3]
+    rows = np.concatenate([x, brief[None]]).astype(np.float32)
+    seconds = np.full(len(rows), SHORT_SECONDS + 1.0)
+    seconds[-1] = CLUSTER_SECONDS / 2
+    labels = cluster(rows, threshold=0.25, seconds=seconds)
+    assert len(set(labels.tolist())) == 2
+    assert labels[-1] == labels[20]
+    # Clustered with the rest, the same row would be a speaker of its own at 0.25.
+    assert len(set(cluster(rows, threshold=0.25).tolist())) == 3
+
+
+def test_a_brief_voice_far_from_everyone_is_a_speaker_of_its_own() -> None:
+    rows = _with_stray(0.9)
+    seconds = np.full(len(rows), SHORT_SECONDS + 1.0)
+    seconds[-1] = CLUSTER_SECONDS / 2
+    labels = cluster(rows, threshold=0.40, seconds=seconds)
+    assert len(set(labels.tolist())) == 3
+    # …unless the user's maximum leaves no room for it.
+    capped = cluster(rows, threshold=0.40, seconds=seconds, max_speakers=2)
+    assert len(set(capped.tolist())) == 2
+
+
+def test_brief_rows_are_clustered_when_too_few_are_long_for_the_minimum() -> None:
+    rows = blobs(3, 5)
+    seconds = np.full(len(rows), CLUSTER_SECONDS / 2)
+    seconds[0] = CLUSTER_SECONDS + 1.0
+    labels = cluster(rows, min_speakers=3, max_speakers=3, seconds=seconds)
+    assert len(set(labels.tolist())) == 3

@@ -99,10 +99,10 @@ def test_only_chunks_holding_speech_are_segmented() -> None:
     starts = np.arange(0.0, 100.0, 5.0)  # 10 s chunks every 5 s: 0–10, 5–15, …, 95–105
     speech = [SpeechRegion(52.0, 53.0), SpeechRegion(12.0, 30.0), SpeechRegion(13.0, 14.0)]
     # 12–30 s: chunks starting 5–25 s; 52–53 s: chunks starting 45 and 50 s.
-    assert _chunks_with_speech(starts, speech).tolist() == [1, 2, 3, 4, 5, 9, 10]
-    assert _chunks_with_speech(starts, []).tolist() == []
+    assert _chunks_with_speech(starts, speech, 10.0).tolist() == [1, 2, 3, 4, 5, 9, 10]
+    assert _chunks_with_speech(starts, [], 10.0).tolist() == []
     # A region ending exactly where a chunk starts does not touch it.
-    assert _chunks_with_speech(starts, [SpeechRegion(0.0, 5.0)]).tolist() == [0]
+    assert _chunks_with_speech(starts, [SpeechRegion(0.0, 5.0)], 10.0).tolist() == [0]
 
 
 def test_only_local_speakers_heard_alone_are_embedded() -> None:

@@ -5,11 +5,14 @@ distance threshold; the count is then clamped to the user's bounds and the dendr
 cut there. Long meetings cluster a bounded subsample and assign the rest to the nearest
 centroid, so time and memory stay flat.
 
-When the caller knows how long each embedding's voice was heard, a cluster heard for
-under a second in all joins its nearest neighbour at a looser distance: an embedding of
-under a second sits about four times further from its own speaker's centre than one of
-several seconds (docs/benchmarks.md, session 7), so such a cluster is more often a
-stray piece of someone already found than a new person.
+When the caller knows how long each embedding's voice was heard, embeddings of under a
+second are left out of the clustering and then placed with the nearest speaker (or,
+far from everyone, as a voice of their own): they spread too widely to shape the
+clusters, yet a 0.5 s "Yes." still has to go to the person who said it. A cluster heard for
+under three seconds in all (summed over its embeddings) joins its nearest neighbour at
+a looser distance: a short embedding sits several times further from its own speaker's
+centre than one of several seconds (docs/benchmarks.md, session 7), so such a cluster
+is more often a stray piece of someone already found than a new person.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import numpy as np
 
 MAX_CLUSTERED = 2000  # windows clustered exactly; the rest are assigned to centroids
 REFINE_ITERATIONS = 3
-SHORT_SECONDS = 1.0  # a cluster heard alone for less than this in all is "short"
-SHORT_MARGIN = 0.05  # added to the threshold when a short cluster joins its neighbour
+CLUSTER_SECONDS = 1.0  # embeddings heard alone for less are placed, not clustered
+NEW_VOICE = 0.6  # a placed embedding this far (cosine) from every cluster starts its own
+SHORT_SECONDS = 3.0  # a cluster heard alone for less than this in all is "short"
+SHORT_MARGIN = 0.10  # added to the threshold when a short cluster joins its neighbour
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -37,12 +42,12 @@ def cluster(
 ) -> np.ndarray:
     """Speaker label (0..k-1, ordered by first appearance) for each embedding row.
 
-    ``seconds``, when given, is how long each row's voice was heard; clusters heard
-    for under ``SHORT_SECONDS`` in all merge into their nearest neighbour within
-    ``threshold + SHORT_MARGIN``, never below ``min_speakers``.
+    ``seconds``, when given, is how long each row's voice was heard. Rows heard for
+    under ``CLUSTER_SECONDS`` are too noisy to shape the clusters: they are placed
+    afterwards (:func:`_place`). Clusters heard for under ``SHORT_SECONDS`` in all merge
+    into their nearest neighbour within ``threshold + SHORT_MARGIN``, never below
+    ``min_speakers``.
     """
-    from scipy.cluster.hierarchy import fcluster, linkage
-
     n = len(embeddings)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -50,8 +55,29 @@ def cluster(
     min_k = max(1, min(min_speakers, max_k))
     if n == 1 or max_k == 1:
         return np.zeros(n, dtype=np.int64)
-
     x = _normalise(embeddings)
+    if seconds is not None:
+        long = seconds >= CLUSTER_SECONDS
+        # Too few long rows to reach the user's minimum: cluster them all.
+        if min_k <= long.sum() < n:
+            labels = np.full(n, -1, dtype=np.int64)
+            labels[long] = _cluster(x[long], min_k, max_k, threshold, seconds[long])
+            labels[~long] = _place(x, labels, max_k, threshold)
+            return _order_by_appearance(labels)
+    return _order_by_appearance(_cluster(x, min_k, max_k, threshold, seconds))
+
+
+def _cluster(
+    x: np.ndarray, min_k: int, max_k: int, threshold: float, seconds: np.ndarray | None
+) -> np.ndarray:
+    """AHC cut at ``threshold`` (count clamped to the bounds), refined, short ones merged."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    n = len(x)
+    max_k = min(max_k, n)
+    min_k = min(min_k, max_k)
+    if n == 1 or max_k == 1:
+        return np.zeros(n, dtype=np.int64)
     idx = np.linspace(0, n - 1, num=min(n, MAX_CLUSTERED)).round().astype(np.int64)
     sample = x[np.unique(idx)]
     tree = linkage(sample, method="average", metric="cosine")
@@ -64,7 +90,24 @@ def cluster(
     assigned = _refine(x, centroids)
     if seconds is not None:
         assigned = _absorb_short(x, assigned, seconds, threshold + SHORT_MARGIN, min_k)
-    return _order_by_appearance(assigned)
+    return assigned
+
+
+def _place(x: np.ndarray, labels: np.ndarray, max_k: int, threshold: float) -> np.ndarray:
+    """Labels for the rows still at -1: the nearest cluster's, or — for rows further
+    than ``NEW_VOICE`` from every cluster, while the bounds leave room — clusters of
+    their own, cut at ``threshold`` among themselves."""
+    present = np.unique(labels[labels >= 0])
+    centroids = _normalise(np.stack([x[labels == c].mean(axis=0) for c in present]))
+    todo = np.flatnonzero(labels < 0)
+    sim = x[todo] @ centroids.T
+    out = present[sim.argmax(axis=1)]
+    far = 1.0 - sim.max(axis=1) >= NEW_VOICE
+    room = max_k - len(present)
+    if far.any() and room > 0:
+        own = _cluster(x[todo[far]], 1, room, threshold, None)
+        out[far] = int(present.max()) + 1 + own
+    return np.asarray(out, dtype=np.int64)
 
 
 def _absorb_short(

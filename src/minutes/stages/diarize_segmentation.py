@@ -2,7 +2,7 @@
 
 The approach of pyannote's speaker-diarization pipelines, on our own stages:
 
-1. segmentation-3.0 says, per 10-second chunk (one-second step), which of up to three
+1. segmentation-3.0 says, per 5-second chunk (half-second step), which of up to three
    local speakers talk in every ~17 ms frame, two at once where voices overlap;
 2. each local speaker of every ``embed_every``-th chunk gets one CAM++ embedding from the
    frames where it talks alone (one never heard alone is left to step 4);

@@ -52,14 +52,16 @@ def onnx_runner(
     """``module`` on ONNX Runtime, or None when that is not possible here.
 
     The graph is cached as ``<weights stem>-<hash>.onnx`` under ``cache_dir``, keyed by the
-    weights' content and the torch version; ``dynamic_axes`` names the input axes whose
+    weights' content, the torch version and the example's shape (axes not named dynamic
+    are fixed in the graph); ``dynamic_axes`` names the input axes whose
     size may vary (batch, frames).
     """
     if cache_dir is None:
         return None
     import torch
 
-    key = f"{sha256_file(weights)[:16]}-t{torch.__version__}-v{EXPORT_VERSION}"
+    shape = "x".join("d" if i in dynamic_axes else str(n) for i, n in enumerate(example.shape))
+    key = f"{sha256_file(weights)[:16]}-t{torch.__version__}-v{EXPORT_VERSION}-s{shape}"
     path = cache_dir / f"{weights.stem}-{key}.onnx"
     if path.is_file():
         runner = _session(path)

