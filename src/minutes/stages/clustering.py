@@ -58,7 +58,8 @@ def cluster(
     x = _normalise(embeddings)
     if seconds is not None:
         long = seconds >= CLUSTER_SECONDS
-        # Too few long rows to reach the user's minimum: cluster them all.
+        # Placing needs as many long rows as the user's minimum count; with fewer (or
+        # none short), every row is clustered.
         if min_k <= long.sum() < n:
             labels = np.full(n, -1, dtype=np.int64)
             labels[long] = _cluster(x[long], min_k, max_k, threshold, seconds[long])
