@@ -113,7 +113,8 @@ def test_a_brief_voice_far_from_everyone_is_a_speaker_of_its_own() -> None:
 
 
 def test_brief_rows_are_clustered_when_too_few_are_long_for_the_minimum() -> None:
-    rows = blobs(3, 5)
+    # One voice: placed with the single long row, every brief row would join it.
+    rows = blobs(1, 15)
     seconds = np.full(len(rows), CLUSTER_SECONDS / 2)
     seconds[0] = CLUSTER_SECONDS + 1.0
     labels = cluster(rows, min_speakers=3, max_speakers=3, seconds=seconds)
