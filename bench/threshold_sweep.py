@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +38,18 @@ from bench.scoring import diarization_errors
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def recordings(seeds: int) -> list[tuple[str, str, Audio, list[RefTurn], int | None]]:
-    """(set, name, audio, reference, true count) for every recording swept."""
+def recordings(
+    seeds: int, sets: Sequence[str] = ("clips", "meetings", "ami")
+) -> list[tuple[str, str, Audio, list[RefTurn], int | None]]:
+    """(set, name, audio, reference, true count) for every recording of ``sets``."""
     out: list[tuple[str, str, Audio, list[RefTurn], int | None]] = []
-    for kind, voices, counts in (
-        ("clips", speakers(), COUNTS),
-        ("meetings", meeting_voices(), (*COUNTS, 10)),
+    for kind, draw, counts in (
+        ("clips", speakers, COUNTS),
+        ("meetings", meeting_voices, (*COUNTS, 10)),
     ):
+        if kind not in sets:
+            continue
+        voices = draw()
         names = sorted(voices)
         for k in counts:
             if k > len(names):
@@ -54,8 +60,9 @@ def recordings(seeds: int) -> list[tuple[str, str, Audio, list[RefTurn], int | N
                 chosen = {n: voices[n] for n in rng.choice(names, size=k, replace=False)}
                 samples, ref = build(chosen, rng)
                 out.append((kind, f"k{k}s{seed}", Audio.from_array(samples), ref, k))
-    for uri, ref in sorted(ami_references().items()):
-        out.append(("ami", uri, decode(ami_path(uri)), ref, None))
+    if "ami" in sets:
+        for uri, ref in sorted(ami_references().items()):
+            out.append(("ami", uri, decode(ami_path(uri)), ref, None))
     return out
 
 
@@ -86,12 +93,17 @@ def sweep(pipeline: Pipeline, thresholds: list[float], seeds: int) -> list[dict[
     return rows
 
 
-def summarise(rows: list[dict[str, Any]], thresholds: list[float]) -> dict[str, Any]:
+def summarise(
+    rows: list[dict[str, Any]], values: list[float], key: str = "threshold"
+) -> dict[str, Any]:
+    """Count and DER per set, for each value of ``key`` the rows were run with."""
     out: dict[str, Any] = {}
-    for t in thresholds:
+    for t in values:
         line: dict[str, Any] = {}
         for kind in ("clips", "meetings", "ami"):
-            sel = [r for r in rows if r["set"] == kind and r["threshold"] == t]
+            sel = [r for r in rows if r["set"] == kind and r[key] == t]
+            if not sel:
+                continue
             exact = sum(r["hyp_speakers"] == r["speakers"] for r in sel)
             line[kind] = {
                 "count_exact": f"{exact}/{len(sel)}",
