@@ -73,10 +73,11 @@ class DiarizeOptions:
     threshold: float | None = None
     window: float = 1.5  # windows method: seconds of speech per embedding
     step: float = 0.75  # windows method: seconds between embedding windows
-    segmentation_step: float = 0.5  # seconds between 5-second segmentation chunks
-    # Chunks between those whose local speakers are embedded: 7 (a key chunk every 3.5 s)
-    # costs ~30 % less CAM++ time than 5, accuracy within noise (docs/benchmarks.md).
-    embed_every: int = 7
+    segmentation_step: float = 1.0  # seconds between 5-second segmentation chunks
+    # Chunks between those whose local speakers are embedded: 2, a key chunk every 2 s.
+    # Sparser keys made the result depend on where the recording starts (AMI DER
+    # 23-29 % over the alignments of a key every 3.5 s; docs/benchmarks.md, session 18).
+    embed_every: int = 2
 
     def __post_init__(self) -> None:
         if self.method not in DIARIZERS:

@@ -2,7 +2,7 @@
 
 The approach of pyannote's speaker-diarization pipelines, on our own stages:
 
-1. segmentation-3.0 says, per 5-second chunk (half-second step), which of up to three
+1. segmentation-3.0 says, per 5-second chunk (one-second step), which of up to three
    local speakers talk in every ~17 ms frame, two at once where voices overlap;
 2. each local speaker of every ``embed_every``-th chunk gets one CAM++ embedding from the
    frames where it talks alone (one never heard alone is left to step 4);
@@ -33,7 +33,7 @@ from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.segment_pyannote import LocalSegmentation, SegmentationModel
 from minutes.types import SpeechRegion, Turn
 
-THRESHOLD = 0.40  # cosine distance at which CAM++ clusters stop merging (docs/benchmarks.md)
+THRESHOLD = 0.43  # cosine distance at which CAM++ clusters stop merging (docs/benchmarks.md)
 MIN_ALONE = 0.3  # seconds a local speaker must talk alone to be embedded (see _local_embeddings)
 MIN_TURN = 0.1  # seconds; shorter runs of frames are dropped
 # A turn this short that abuts another speaker's turn is boundary jitter between chunks,
