@@ -1,9 +1,23 @@
-"""Markdown tables from bench results."""
+"""Markdown tables from bench results, and the JSON files the bench scripts write."""
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
 from statistics import mean
 from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def write_results(name: str, summary: Any, rows: list[dict[str, Any]]) -> Path:
+    """``bench/results/<name>.json``: the run's date, its summary and every row."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    stamped = {"date": time.strftime("%Y-%m-%d %H:%M"), "summary": summary, "rows": rows}
+    path.write_text(json.dumps(stamped, indent=1) + "\n")
+    return path
 
 
 def _der(rows: list[dict[str, Any]], key: str) -> dict[str, float]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +33,9 @@ from minutes.audio import SAMPLE_RATE, Audio
 from minutes.pipeline import Pipeline
 from minutes.types import Turn
 
-from bench.scoring import diarization_errors
-from bench.threshold_sweep import recordings, summarise
+from bench.report import write_results
+from bench.threshold_sweep import recordings, scored, summarise
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SETS = ("clips", "meetings", "ami")
 
 
@@ -66,20 +64,9 @@ def run(
         for s in shifts:
             moved = shifted(audio, s)
             turns = pipeline._diarize(moved, pipeline.vad.detect(moved), lambda *a: None)
-            e = diarization_errors(ref, unshift(turns, s), name, duration)
-            errors = e["c25_missed_detection"] + e["c25_false_alarm"] + e["c25_confusion"]
-            rows.append(
-                {
-                    "set": kind,
-                    "recording": name,
-                    "shift": s,
-                    "speakers": k if k is not None else e["ref_speakers"],
-                    "hyp_speakers": e["hyp_speakers"],
-                    "errors_c25": round(errors, 3),
-                    "total_c25": round(e["c25_total"], 3),
-                }
-            )
-            counts.append(e["hyp_speakers"])
+            row = scored(kind, name, ref, k, unshift(turns, s), duration)
+            rows.append({**row, "shift": s})
+            counts.append(row["hyp_speakers"])
         print(kind, name, "speakers by shift:", counts, flush=True)
     return rows
 
@@ -120,13 +107,7 @@ def main() -> None:
     by_shift = summarise(rows, shifts, key="shift")
     summary = {"shifts": shifts, "over_shifts": spread(by_shift), "by_shift": by_shift}
     print(json.dumps(summary, indent=1))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "shift-bench.json").write_text(
-        json.dumps(
-            {"date": time.strftime("%Y-%m-%d %H:%M"), "summary": summary, "rows": rows}, indent=1
-        )
-        + "\n"
-    )
+    write_results("shift-bench", summary, rows)
 
 
 if __name__ == "__main__":

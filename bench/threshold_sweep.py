@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,12 +29,12 @@ from minutes.api import build_options
 from minutes.audio import Audio, decode
 from minutes.pipeline import Pipeline
 from minutes.stages.diarize_segmentation import SegmentationDiarizer
+from minutes.types import Turn
 
 from bench.data import RefTurn, ami_path, ami_references, meeting_voices
 from bench.diarization_bench import COUNTS, build, speakers
+from bench.report import write_results
 from bench.scoring import diarization_errors
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def recordings(
@@ -66,6 +65,22 @@ def recordings(
     return out
 
 
+def scored(
+    kind: str, name: str, ref: list[RefTurn], k: int | None, turns: list[Turn], duration: float
+) -> dict[str, Any]:
+    """One recording's row: true and found speaker counts, DER c0.25 errors and total."""
+    e = diarization_errors(ref, turns, name, duration)
+    errors = e["c25_missed_detection"] + e["c25_false_alarm"] + e["c25_confusion"]
+    return {
+        "set": kind,
+        "recording": name,
+        "speakers": k if k is not None else e["ref_speakers"],
+        "hyp_speakers": e["hyp_speakers"],
+        "errors_c25": round(errors, 3),
+        "total_c25": round(e["c25_total"], 3),
+    }
+
+
 def sweep(pipeline: Pipeline, thresholds: list[float], seeds: int) -> list[dict[str, Any]]:
     diarizer = SegmentationDiarizer(
         pipeline.segmenter, pipeline.speaker_encoder, pipeline.options.diarize
@@ -76,19 +91,8 @@ def sweep(pipeline: Pipeline, thresholds: list[float], seeds: int) -> list[dict[
         duration = 30.0 if kind == "ami" else audio.duration
         for threshold in thresholds:
             turns = diarizer.speakers(voices, threshold)
-            e = diarization_errors(ref, turns, name, duration)
-            errors = e["c25_missed_detection"] + e["c25_false_alarm"] + e["c25_confusion"]
-            rows.append(
-                {
-                    "set": kind,
-                    "recording": name,
-                    "threshold": threshold,
-                    "speakers": k if k is not None else e["ref_speakers"],
-                    "hyp_speakers": e["hyp_speakers"],
-                    "errors_c25": round(errors, 3),
-                    "total_c25": round(e["c25_total"], 3),
-                }
-            )
+            row = scored(kind, name, ref, k, turns, duration)
+            rows.append({**row, "threshold": threshold})
         print(kind, name, [r["hyp_speakers"] for r in rows[-len(thresholds) :]], flush=True)
     return rows
 
@@ -134,13 +138,7 @@ def main() -> None:
     rows = sweep(pipeline, thresholds, args.seeds)
     summary = summarise(rows, thresholds)
     print(json.dumps(summary, indent=1))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "threshold-sweep.json").write_text(
-        json.dumps(
-            {"date": time.strftime("%Y-%m-%d %H:%M"), "summary": summary, "rows": rows}, indent=1
-        )
-        + "\n"
-    )
+    write_results("threshold-sweep", summary, rows)
 
 
 if __name__ == "__main__":
