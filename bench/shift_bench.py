@@ -13,7 +13,7 @@ mean; the range is how much a single run can be luck.
 
 ``--sets`` takes any of ami, clips, meetings (the constructed meetings of
 bench/diarization_bench.py; each costs the whole set once per shift).
-Writes bench/results/shift-bench.json.
+Writes bench/results/shift-bench.json (AMI alone) or shift-bench-<sets>.json.
 """
 
 from __future__ import annotations
@@ -107,7 +107,8 @@ def main() -> None:
     by_shift = summarise(rows, shifts, key="shift")
     summary = {"shifts": shifts, "over_shifts": spread(by_shift), "by_shift": by_shift}
     print(json.dumps(summary, indent=1))
-    write_results("shift-bench", summary, rows)
+    name = "shift-bench" if sets == ["ami"] else "shift-bench-" + "-".join(sets)
+    write_results(name, summary, rows)
 
 
 if __name__ == "__main__":
