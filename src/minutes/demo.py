@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from minutes.synth import Line, Voice
 
-# Voices chosen by measuring resemblyzer similarity between espeak-ng variants: this
-# triple is the most distinct (every pair below 0.6 cosine), so the demo's speakers can
-# be told apart the way real people are.
-CHAIR = Voice("en+f5", rate=145, pitch=50)
-FINANCE = Voice("yue+f4", rate=140, pitch=85)
-OPS = Voice("cmn+m7", rate=145, pitch=15)
+# Voices chosen by measuring CAM++ (the diarizer's speaker model) between espeak-ng
+# variants and pitches: this triple is the most distinct (every pair of whole-part
+# embeddings 0.56 or more apart in cosine distance), so the demo's speakers are told
+# apart the way distinct people are, not at the edge of the merge threshold.
+CHAIR = Voice("en+f5", rate=145, pitch=85)
+FINANCE = Voice("yue+m6", rate=140, pitch=15)
+OPS = Voice("cmn+f4", rate=145, pitch=15)
 
 DEMO_SCRIPT: tuple[Line, ...] = (
     Line(
