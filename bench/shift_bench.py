@@ -2,8 +2,8 @@
 
     python bench/shift_bench.py [--sets ami] [--seeds 9]
 
-Segmentation reads 5-second chunks every half second, and only every ``embed_every``-th
-chunk (a key chunk) gets voice embeddings. Which stretches of a meeting are embedded
+Segmentation reads 5-second chunks every ``segmentation_step`` seconds, and only every
+``embed_every``-th chunk (a key chunk) gets voice embeddings. Which stretches of a meeting are embedded
 therefore depends on where the recording started, and on the 12 thirty-second AMI
 excerpts, whose clusters rest on a handful of embeddings each, that alone moves DER by
 several points. Each recording is diarized (VAD + diarization, no recognition) again
