@@ -20,8 +20,11 @@ pytestmark = pytest.mark.models
 def run_cli(
     *args: str, cache: Path, cwd: Path | None = None, data: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    # Never the developer's own voiceprints or glossary: a data directory of its own.
-    data = data or Path(tempfile.mkdtemp(prefix="minutes-data-"))
+    if data is None:
+        # Never the developer's own voiceprints or glossary: a data directory of its
+        # own, removed once the command has run (mkdtemp left one per call behind).
+        with tempfile.TemporaryDirectory(prefix="minutes-data-") as own:
+            return run_cli(*args, cache=cache, cwd=cwd, data=Path(own))
     env = os.environ | {
         "MINUTES_CACHE_DIR": str(cache),
         "MINUTES_DATA_DIR": str(data),

@@ -75,6 +75,20 @@ def test_cantonese_minutes_keep_evidence_and_owners() -> None:
     assert any("written Cantonese" in w for w in m.warnings)
 
 
+def test_chinese_due_dates_leave_out_the_preposition() -> None:
+    t = transcript(
+        [
+            ("A", "測試報告幾時交？"),
+            ("B", "好的，測試報告我會在下週三提交。"),
+            ("A", "麻煩你喺月底之前交埋預算。"),
+        ],
+        language="zh",
+    )
+    m = summarize(t)
+    assert by_text(m.action_items, "測試報告我會").due == "下週三"
+    assert by_text(m.action_items, "交埋預算").due == "月底之前"
+
+
 def test_mandarin_minutes_in_simplified_when_asked() -> None:
     t = transcript(
         [
