@@ -181,7 +181,7 @@ class Pipeline:
             source=audio.source,
             model=self.options.asr.model,
             metadata={
-                **self._metadata(audio, regions, segments, timings),
+                **self._metadata(audio, regions, segments, timings, len(speakers)),
                 **(
                     {
                         "voiceprints": [
@@ -271,6 +271,7 @@ class Pipeline:
         regions: Sequence[SpeechRegion],
         segments: Sequence[Segment],
         timings: dict[str, float],
+        found: int,
     ) -> dict[str, Any]:
         speech = sum(r.duration for r in regions)
         meta: dict[str, Any] = {
@@ -299,6 +300,15 @@ class Pipeline:
                 "is likely unreliable (try --language auto)"
             )
             meta["low_confidence"] = True
+        d = self.options.diarize
+        asked = d.num_speakers or d.min_speakers
+        if segments and self.options.diarization and found < asked:
+            # The count is honoured only as far as there are voices to tell apart: a
+            # short recording may hold fewer stretches of speech than people asked for.
+            meta.setdefault("warnings", []).append(
+                f"{asked} speakers were asked for, but only {found} could be told apart "
+                f"in {speech:.0f} s of speech"
+            )
         if not segments:
             meta.setdefault("warnings", []).append(
                 "no speech was recognised" if regions else "no speech was detected"

@@ -358,3 +358,29 @@ def test_an_interjection_is_shown_and_its_words_can_be_typed(
     page.wait_for_selector(".utt:not(.editing) .text:not(.unheard):has-text('Yeah, right.')")
     assert not errors, errors
     context.close()
+
+
+def test_what_the_pipeline_noticed_is_shown_on_the_meeting(web, browser, tmp_path: Path) -> None:
+    """A recording with no speech is not an error, but the reader must be told why
+    the transcript is empty."""
+    import numpy as np
+
+    from minutes.synth import write_wav
+
+    wav = tmp_path / "quiet room.wav"
+    write_wav(str(wav), np.zeros(16000 * 6, dtype=np.float32))
+    context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="en-GB")
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, web.url, "ken", "ken-password")
+    page.set_input_files("#file", str(wav))
+    row = page.locator("#meeting-list a.row", has_text="quiet room")
+    row.locator(".st-ready").wait_for(timeout=240_000)
+    row.click()
+    notice = page.locator(".card.head .notice")
+    notice.wait_for()
+    assert notice.inner_text() == "no speech was detected"
+    assert not errors, errors
+    context.close()

@@ -111,6 +111,22 @@ def test_exact_speaker_count_is_honoured(english_meeting, registry) -> None:
     assert len({t.speaker for t in turns}) == 3
 
 
+def test_more_speakers_asked_than_a_short_clip_holds_is_said(registry, espeak) -> None:
+    """--num-speakers larger than the voices a clip can hold: the transcript is still
+    written, with a warning that says how many could be told apart."""
+    from minutes.api import build_options
+    from minutes.pipeline import Pipeline
+    from minutes.synth import Voice
+
+    clip = espeak.speak("Yes, that is fine.", Voice("en"))
+    p = Pipeline(build_options(num_speakers=5), registry=registry)
+    t = p.run(Audio.from_array(np.concatenate([np.zeros(4000, np.float32), clip])))
+    assert t.text
+    assert len(t.speakers) < 5
+    warning = " ".join(t.metadata.get("warnings", []))
+    assert f"5 speakers were asked for, but only {len(t.speakers)} could be told apart" in warning
+
+
 def test_progress_reports_every_stage(pipeline, english_meeting_wav) -> None:
     seen: dict[str, tuple[float, float]] = {}
 

@@ -620,6 +620,9 @@ function renderMeeting(root, meeting, transcript, back, params) {
     h("section", { class: "main-col" },
       h("div", { class: "card head" }, back, h("h1", {}, meeting.title),
         h("p", { class: "muted" }, `${when(meeting.created_at)} · ${clock(transcript.duration)} · ${langs}`),
+        // What the pipeline noticed (no speech, a forced language the audio does not
+        // fit, a damaged file, fewer speakers than asked): said where the reader looks.
+        ...((transcript.metadata || {}).warnings || []).map((w) => h("p", { class: "notice", role: "note" }, w)),
         h("div", { class: "player" }, audio), timeline, h("p", { class: "muted keys" }, t("keys"))),
       h("div", { class: "card" }, h("h2", {}, t("transcript")), lines)),
     h("aside", { class: "side-col" },
