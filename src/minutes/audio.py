@@ -15,11 +15,14 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
 from minutes.errors import AudioDecodeError, EmptyAudioError, InputError
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
 
 SAMPLE_RATE = 16_000
 # Above this many seconds decoded audio goes to a memory-mapped temporary file.
@@ -143,13 +146,7 @@ def decode(source: str | Path | BinaryIO, *, name: str | None = None) -> Audio:
     label = name or (str(source) if isinstance(source, (str, Path)) else "upload")
     opened = _check_path(source, label) if isinstance(source, (str, Path)) else source
 
-    try:
-        container = av.open(opened, mode="r", metadata_errors="ignore")
-    except (av.FFmpegError, UnicodeDecodeError, ValueError, OSError) as e:
-        raise AudioDecodeError(
-            f"{label}: not a recording minutes can read ({_reason(e)}). "
-            "Use an audio or video file such as WAV, FLAC, MP3, M4A, OGG, WebM or MP4."
-        ) from e
+    container = _open(opened, label)
 
     warnings: list[str] = []
     sink = _Sink()
@@ -191,6 +188,19 @@ def _check_path(source: str | Path, label: str) -> str:
     return str(path)
 
 
+def _open(opened: str | BinaryIO, label: str) -> InputContainer:
+    """The media container, or an error that says the file is not a recording."""
+    import av
+
+    try:
+        return av.open(opened, mode="r", metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError, OSError) as e:
+        raise AudioDecodeError(
+            f"{label}: not a recording minutes can read ({_reason(e)}). "
+            "Use an audio or video file such as WAV, FLAC, MP3, M4A, OGG, WebM or MP4."
+        ) from e
+
+
 def _reason(e: BaseException) -> str:
     # FFmpeg's message names the file it opened (a server-side path for uploads) and
     # an errno number; the user already knows which file, so keep only the reason.
@@ -220,13 +230,7 @@ def probe(path: str | Path, *, name: str | None = None, decode_seconds: float = 
 
     label = name or str(path)
     opened = _check_path(path, label)
-    try:
-        container = av.open(opened, mode="r", metadata_errors="ignore")
-    except (av.FFmpegError, UnicodeDecodeError, ValueError, OSError) as e:
-        raise AudioDecodeError(
-            f"{label}: not a recording minutes can read ({_reason(e)}). "
-            "Use an audio or video file such as WAV, FLAC, MP3, M4A, OGG, WebM or MP4."
-        ) from e
+    container = _open(opened, label)
     with container:
         if not container.streams.audio:
             raise AudioDecodeError(f"{label}: the file has no audio track.")
