@@ -42,9 +42,9 @@ from minutes.options import DIARIZERS
 from minutes.pipeline import Pipeline
 
 from bench.data import RefTurn, asr_items, meeting_voices, speaker_of
+from bench.report import write_results
 from bench.scoring import diarization_errors
 
-RESULTS = Path(__file__).resolve().parent / "results"
 COUNTS = (1, 2, 3, 4, 5, 6, 8)
 OVERLAP_TURNS = 0.35  # share of turns that start before the previous one ends
 
@@ -186,14 +186,8 @@ def main() -> None:
         "overlap_share_mean": round(float(np.mean([r["overlap_share"] for r in rows])), 4),
     }
     print(json.dumps(summary))
-    RESULTS.mkdir(exist_ok=True)
     suffix = "" if args.voices == "clips" else f"-{args.voices}"
-    (RESULTS / f"diarization-{args.method}{suffix}.json").write_text(
-        json.dumps(
-            {"date": time.strftime("%Y-%m-%d %H:%M"), "summary": summary, "rows": rows}, indent=2
-        )
-        + "\n"
-    )
+    write_results(f"diarization-{args.method}{suffix}", summary, rows)
 
 
 if __name__ == "__main__":

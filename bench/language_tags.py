@@ -31,8 +31,8 @@ from minutes.pipeline import Pipeline
 from minutes.types import Transcript
 
 from bench.data import RefTurn, asr_items, tag_meetings
+from bench.report import write_results
 
-RESULTS = Path(__file__).resolve().parent / "results"
 LANGUAGES = ("yue", "zh", "en")
 
 
@@ -94,16 +94,8 @@ def main() -> None:
             },
         }
     print(json.dumps(summary, indent=1))
-    RESULTS.mkdir(exist_ok=True)
     name = f"language-tags-{args.num_speakers}" if args.num_speakers else "language-tags"
-    (RESULTS / f"{name}.json").write_text(
-        json.dumps(
-            {"date": time.strftime("%Y-%m-%d %H:%M"), "summary": summary, "rows": rows},
-            indent=1,
-            ensure_ascii=False,
-        )
-        + "\n"
-    )
+    write_results(name, summary, rows)
 
 
 if __name__ == "__main__":

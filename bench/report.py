@@ -16,7 +16,7 @@ def write_results(name: str, summary: Any, rows: list[dict[str, Any]]) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     stamped = {"date": time.strftime("%Y-%m-%d %H:%M"), "summary": summary, "rows": rows}
-    path.write_text(json.dumps(stamped, indent=1) + "\n")
+    path.write_text(json.dumps(stamped, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
