@@ -132,10 +132,12 @@ def enrol(
     regions: Sequence[SpeechRegion],
     *,
     check_single_voice: bool = True,
+    min_seconds: float = MIN_ENROL_SECONDS,
 ) -> Voiceprint:
     """A voiceprint from the speech regions of one person's audio.
 
-    Raises :class:`EnrolmentError` when there is too little speech or two voices.
+    Raises :class:`EnrolmentError` when there is too little speech (under
+    ``min_seconds``) or two voices.
     """
     name = " ".join(name.split())
     if not name or len(name) > 100:
@@ -146,10 +148,10 @@ def enrol(
             "No speech found: the clip is silent or only noise. "
             "Record the person speaking for 10–30 seconds."
         )
-    if speech < MIN_ENROL_SECONDS:
+    if speech < min_seconds:
         raise EnrolmentError(
             f"Only {speech:.1f} s of speech; a voiceprint needs at least "
-            f"{MIN_ENROL_SECONDS:.0f} s (10–30 s is best)."
+            f"{min_seconds:g} s (10–30 s is best)."
         )
     features = _features(encoder, audio, regions)
     vector = encoder.embed(features)

@@ -99,6 +99,73 @@ def test_official_openai_client(live, english_meeting_wav: Path) -> None:
         client.audio.transcriptions.create(model="whisper-1", file=("a.wav", audio), language="tlh")
 
 
+def test_openai_client_gets_speakers_and_known_names(
+    live, english_meeting_wav: Path, espeak, tmp_path: Path
+) -> None:
+    """``diarized_json`` as OpenAI's diarizing model answers it: segments with speakers,
+    lettered, or named after a known speaker's reference clip (a data URL)."""
+    import base64
+
+    import openai
+
+    from minutes.synth import Voice, write_wav
+
+    server, token = live
+    client = openai.OpenAI(base_url=f"{server.url}/v1", api_key=token, max_retries=0, timeout=300)
+    with english_meeting_wav.open("rb") as f:
+        plain = client.audio.transcriptions.create(
+            model="gpt-4o-transcribe-diarize", file=f, response_format="diarized_json"
+        )
+    assert plain.task == "transcribe"
+    assert abs(plain.duration - 24.6) < 1.0
+    speakers = [s.speaker for s in plain.segments]
+    assert len(set(speakers)) >= 2
+    assert speakers[0] == "A"  # lettered in the order people first speak
+    assert set(speakers) <= {"A", "B", "C"}
+    assert all(s.type == "transcript.text.segment" and s.start < s.end for s in plain.segments)
+    assert "budget" in plain.text.lower()
+
+    # The meeting's second voice saying something else: a held-out reference.
+    clip = espeak.speak(
+        "I look after the transport budget and the bus fleet.", Voice("en+f4", 150, 85)
+    )
+    wav = tmp_path / "ref.wav"
+    write_wav(str(wav), np.concatenate([clip, clip]))
+    reference = "data:audio/wav;base64," + base64.b64encode(wav.read_bytes()).decode()
+    with english_meeting_wav.open("rb") as f:
+        named = client.audio.transcriptions.create(
+            model="gpt-4o-transcribe-diarize",
+            file=f,
+            response_format="diarized_json",
+            known_speaker_names=["Finance"],
+            known_speaker_references=[reference],
+        )
+    finance = " ".join(s.text.lower() for s in named.segments if s.speaker == "Finance")
+    assert "million" in finance, [(s.speaker, s.text) for s in named.segments]
+    assert "Finance" not in {s.speaker for s in plain.segments}
+
+    quiet = tmp_path / "quiet.wav"
+    write_wav(str(quiet), np.zeros(16000 * 3, dtype=np.float32))
+    silent = "data:audio/wav;base64," + base64.b64encode(quiet.read_bytes()).decode()
+    junk = "data:audio/wav;base64," + base64.b64encode(b"RIFF junk").decode()
+    for names, refs, says in [
+        (["Finance", "Chair"], [reference], "must pair up"),
+        (["Finance"], ["https://example.com/finance.wav"], "not a base64 data URL"),
+        (["Finance"], ["data:audio/wav;base64,@@@"], "base64 data is damaged"),
+        (["Finance"], [junk], "not a recording"),
+        (["Finance"], [silent], "No speech found"),
+    ]:
+        with pytest.raises(openai.BadRequestError) as bad, english_meeting_wav.open("rb") as f:
+            client.audio.transcriptions.create(
+                model="gpt-4o-transcribe-diarize",
+                file=f,
+                response_format="diarized_json",
+                known_speaker_names=names,
+                known_speaker_references=refs,
+            )
+        assert says in bad.value.message, bad.value.message
+
+
 def _wait_status(c: httpx.Client, mid: str, done: Any, timeout: float = 300) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

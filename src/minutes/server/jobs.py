@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
-from minutes.errors import JobError, MinutesError
+from minutes.errors import JobError, MinutesError, OptionsError
 from minutes.glossary import Glossary
 from minutes.minutes.schema import Minutes
 from minutes.models import ModelRegistry
@@ -324,7 +324,8 @@ class Worker:
                 return
             title = meeting.title
             options = options_from_json(meeting.options, owner_glossary(s, meeting.owner_id))
-            prints = owner_voiceprints(s, meeting.owner_id)
+            # This meeting's own named voices first, then the owner's enrolled ones.
+            prints = options.voiceprints + owner_voiceprints(s, meeting.owner_id)
             if prints and options.diarization:
                 options = replace(options, voiceprints=prints)
             request = JobRequest(
@@ -464,6 +465,9 @@ OPTION_KEYS = (
     "script",
     "prompt",
     "glossary",
+    # Voices named for this meeting only ({"name", "vector", "seconds"}: the OpenAI
+    # endpoint's known speakers); the owner's enrolled voices are added when it runs.
+    "voiceprints",
 )
 
 
@@ -479,8 +483,20 @@ def options_from_json(text: str, standing: Glossary | None = None) -> PipelineOp
 
     knobs: dict[str, Any] = json.loads(text or "{}")
     terms = knobs.pop("glossary", None)
+    prints = _voiceprints(knobs.pop("voiceprints", None) or [])
     gloss = glossary_mod.parse(terms, "glossary") if terms else glossary_mod.Glossary()
-    return build_options(glossary=gloss.over(standing or glossary_mod.Glossary()), **knobs)
+    options = build_options(glossary=gloss.over(standing or glossary_mod.Glossary()), **knobs)
+    return replace(options, voiceprints=prints) if prints else options
+
+
+def _voiceprints(items: list[Any]) -> tuple[Voiceprint, ...]:
+    try:
+        return tuple(
+            Voiceprint(str(p["name"]), tuple(float(x) for x in p["vector"]), float(p["seconds"]))
+            for p in items
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise OptionsError(f"voiceprints: each needs a name, a vector and seconds ({e}).") from e
 
 
 def validate_options(knobs: dict[str, Any]) -> dict[str, Any]:
