@@ -71,6 +71,34 @@ def _summarizer(settings: ServerSettings) -> Any:
     return write
 
 
+def build_executor(settings: ServerSettings) -> Any:
+    """Where jobs run: this process, or a Ray cluster (``MINUTES_RAY_ADDRESS``)."""
+    if not settings.ray_address:
+        return LocalExecutor()
+    from minutes.server.ray_executor import RayExecutor
+
+    return RayExecutor(
+        settings.ray_address, slots=settings.workers, cpus_per_job=settings.ray_cpus_per_job
+    )
+
+
+def _start_worker(settings: ServerSettings, db: Database, runner: Any) -> Worker:
+    if settings.preload_models and hasattr(runner, "preload"):
+        from minutes.api import build_options
+
+        runner.preload(build_options())
+    worker = Worker(
+        db,
+        settings.media_dir,
+        runner,
+        threads=settings.workers,
+        lease_seconds=settings.job_lease_seconds,
+        summarizer=_summarizer(settings),
+    )
+    worker.start()
+    return worker
+
+
 def create_app(
     settings: ServerSettings | None = None,
     *,
@@ -86,28 +114,17 @@ def create_app(
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.url)
         db.migrate()
-        worker = None
-        if run_worker:
-            runner = executor or LocalExecutor()
-            if settings.preload_models and isinstance(runner, LocalExecutor):
-                from minutes.api import build_options
-
-                runner.preload(build_options())
-            worker = Worker(
-                db,
-                settings.media_dir,
-                runner,
-                threads=settings.workers,
-                lease_seconds=settings.job_lease_seconds,
-                summarizer=_summarizer(settings),
-            )
-            worker.start()
+        runner = (executor or build_executor(settings)) if run_worker else None
+        worker = _start_worker(settings, db, runner) if runner is not None else None
         app.state.ctx = ServerContext(settings, db, worker)
         try:
             yield
         finally:
             if worker is not None:
                 worker.stop()
+            # An executor this app made (a Ray connection) is this app's to close.
+            if runner is not None and executor is None and hasattr(runner, "close"):
+                runner.close()
             db.dispose()
 
     app = FastAPI(

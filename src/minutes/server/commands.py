@@ -50,11 +50,18 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Transcriptions run at once")] = None,
     max_upload_mb: Annotated[float | None, typer.Option(help="Largest upload accepted")] = None,
     preload: Annotated[bool, typer.Option(help="Load the models before accepting jobs")] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            help="Run transcriptions on a Ray cluster: auto, ray://HOST:10001, or local "
+            "(--workers jobs at once, one actor each)"
+        ),
+    ] = None,
 ) -> None:
     """Start the minutes server: web API, OpenAI-compatible endpoint and job worker."""
     import uvicorn
 
-    from minutes.server.app import create_app
+    from minutes.server.app import build_executor, create_app
 
     settings = _settings(
         data_dir,
@@ -62,7 +69,15 @@ def serve(
         workers=workers,
         max_upload_mb=max_upload_mb,
         preload_models=preload or None,
+        ray_address=ray,
     )
+    # Built here so that a cluster that cannot be reached is one calm sentence.
+    executor = build_executor(settings)
+    if settings.ray_address:
+        out.print(
+            f"Jobs run on the Ray cluster at {escape(settings.ray_address)} "
+            f"({settings.workers} at once)"
+        )
     out.print(
         f"minutes server: data in [bold]{escape(str(settings.data_dir))}[/], "
         f"database {escape(_redact(settings.url))}"
@@ -71,9 +86,17 @@ def serve(
         f"API docs at http://{host}:{port}/docs  (create a user first: "
         "[bold]minutes admin create-user NAME --admin[/])"
     )
-    uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=5
-    )
+    try:
+        uvicorn.run(
+            create_app(settings, executor=executor),
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        if hasattr(executor, "close"):
+            executor.close()
 
 
 def _redact(url: str) -> str:

@@ -32,6 +32,10 @@ class ServerSettings(BaseSettings):
     secure_cookies: bool = False
     # Preload the models at start so the first upload does not wait for them.
     preload_models: bool = False
+    # Run transcriptions on a Ray cluster ("local", "auto", "ray://host:10001"); one
+    # actor per worker thread, each using this many CPUs. None: in this process.
+    ray_address: str | None = None
+    ray_cpus_per_job: float = 1.0
     # Minutes written after each transcription (and on request): extractive needs no
     # model; openai talks to any OpenAI-compatible server; llama runs a local GGUF.
     llm_backend: str = "extractive"
