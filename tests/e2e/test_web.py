@@ -381,6 +381,6 @@ def test_what_the_pipeline_noticed_is_shown_on_the_meeting(web, browser, tmp_pat
     row.click()
     notice = page.locator(".card.head .notice")
     notice.wait_for()
-    assert notice.inner_text() == "no speech was detected"
+    assert notice.inner_text() == "No speech was detected"  # as the reader sees it
     assert not errors, errors
     context.close()
