@@ -323,6 +323,22 @@ def test_page_works_under_its_content_security_policy(web, browser) -> None:
     context.close()
 
 
+def open_upload(browser: Any, base: str, wav: Path) -> tuple[Any, Any, list[str]]:
+    """Ken uploads ``wav`` and opens its meeting once it is transcribed; the page's
+    errors are collected."""
+    context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="en-GB")
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, base, "ken", "ken-password")
+    page.set_input_files("#file", str(wav))
+    row = page.locator("#meeting-list a.row", has_text=wav.stem)
+    row.locator(".st-ready").wait_for(timeout=240_000)
+    row.click()
+    return context, page, errors
+
+
 def test_an_interjection_is_shown_and_its_words_can_be_typed(
     web, browser, interjection_meeting, tmp_path: Path, screenshots: Path
 ) -> None:
@@ -330,15 +346,7 @@ def test_an_interjection_is_shown_and_its_words_can_be_typed(
 
     wav = tmp_path / "bus routes.wav"
     write_wav(str(wav), interjection_meeting[0])
-    context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="en-GB")
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, web.url, "ken", "ken-password")
-    page.set_input_files("#file", str(wav))
-    page.wait_for_selector("#meeting-list a.row .st-ready", timeout=240_000)
-    page.locator("#meeting-list a.row").first.click()
+    context, page, errors = open_upload(browser, web.url, wav)
 
     # The line names whom it talked over; its editor starts empty and offers no
     # "read again" (that would give it the other voice's words).
@@ -369,16 +377,7 @@ def test_what_the_pipeline_noticed_is_shown_on_the_meeting(web, browser, tmp_pat
 
     wav = tmp_path / "quiet room.wav"
     write_wav(str(wav), np.zeros(16000 * 6, dtype=np.float32))
-    context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="en-GB")
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, web.url, "ken", "ken-password")
-    page.set_input_files("#file", str(wav))
-    row = page.locator("#meeting-list a.row", has_text="quiet room")
-    row.locator(".st-ready").wait_for(timeout=240_000)
-    row.click()
+    context, page, errors = open_upload(browser, web.url, wav)
     notice = page.locator(".card.head .notice")
     notice.wait_for()
     assert notice.inner_text() == "No speech was detected"  # as the reader sees it
