@@ -69,7 +69,7 @@ def client(server_settings, registry) -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
     from minutes.server.app import create_app
-    from minutes.server.jobs import LocalExecutor
+    from minutes.server.executors import LocalExecutor
 
     app = create_app(server_settings, executor=LocalExecutor(registry))
     with TestClient(app, raise_server_exceptions=False) as c:

@@ -42,7 +42,7 @@ def ray_executor(model_cache: Path, registry) -> Iterator[Any]:
 
 def _request(path: Path, **knobs: Any) -> Any:
     from minutes.api import build_options
-    from minutes.server.jobs import JobRequest
+    from minutes.server.executors import JobRequest
 
     return JobRequest(1, "m1", path, path.name, build_options(**knobs))
 
@@ -59,7 +59,7 @@ def test_a_job_runs_in_a_ray_actor_with_its_progress(ray_executor, english_meeti
 
 
 def test_cancelling_stops_the_actor_and_frees_it(ray_executor, english_meeting_wav) -> None:
-    from minutes.server.jobs import JobCancelledError
+    from minutes.server.executors import JobCancelledError
 
     def cancel_at_recognition(stage: str, done: float, total: float) -> None:
         if stage == "asr":

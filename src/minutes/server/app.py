@@ -26,7 +26,8 @@ from minutes.errors import (
 from minutes.server.config import ServerSettings
 from minutes.server.context import ServerContext
 from minutes.server.db import Database
-from minutes.server.jobs import Executor, LocalExecutor, Worker
+from minutes.server.executors import Executor, LocalExecutor
+from minutes.server.jobs import Worker
 from minutes.server.routes import auth, glossary, meetings, openai_compat, voiceprints, web
 from minutes.server.uploads import BodyLimit, UploadTooLargeError
 from minutes.voiceprints import EnrolmentError

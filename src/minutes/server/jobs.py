@@ -6,37 +6,35 @@ running job carries a heartbeat; on start, and whenever a lease runs out, jobs w
 worker died are put back in the queue. Results are written in the same transaction
 that marks the job done, so a crash leaves either no result or the whole result.
 
-How a job is computed is behind :class:`Executor`; :class:`LocalExecutor` runs the
-pipeline in this process. A Ray executor only has to implement ``run``.
+How a job is computed is behind ``executors.Executor``: in this process
+(``executors.LocalExecutor``) or on a Ray cluster (``ray_executor.RayExecutor``); the
+options stored with a meeting are read by ``job_options``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select, update
 
-from minutes.errors import JobError, MinutesError, OptionsError
-from minutes.glossary import Glossary
+from minutes.errors import JobError, MinutesError
 from minutes.minutes.schema import Minutes
-from minutes.models import ModelRegistry
-from minutes.options import PipelineOptions
 from minutes.server import meetings
 from minutes.server.db import Database
-from minutes.server.tables import GlossaryRow, Job, Meeting, VoiceprintRow, as_utc, utcnow
+from minutes.server.executors import Executor, JobCancelledError, JobRequest
+from minutes.server.job_options import options_from_json, owner_glossary, owner_voiceprints
+from minutes.server.tables import Job, Meeting, as_utc, utcnow
 from minutes.stages.base import Progress
 from minutes.types import Transcript
-from minutes.voiceprints import Voiceprint
 
 log = logging.getLogger("minutes.server.jobs")
 
@@ -54,98 +52,8 @@ MAX_ATTEMPTS = 3
 TERMINAL = ("done", "failed", "cancelled")
 
 
-class JobCancelledError(JobError):
-    """Raised inside a running job when its cancellation was requested."""
-
-
-@dataclass(frozen=True, slots=True)
-class JobRequest:
-    """Everything an executor needs to transcribe one meeting."""
-
-    job_id: int
-    meeting_id: str
-    media_path: Path
-    filename: str
-    options: PipelineOptions
-
-
 # Minutes for a finished transcript (given the meeting's title); None to skip.
 Summarizer = Callable[[Transcript, str], Minutes]
-
-
-class Executor(Protocol):
-    def run(self, request: JobRequest, progress: Progress) -> Transcript:
-        """Transcribe the request's recording, calling ``progress`` as it goes."""
-        ...
-
-
-@dataclass
-class LocalExecutor:
-    """Runs the pipeline in this process, keeping each model loaded between jobs."""
-
-    registry: ModelRegistry = field(default_factory=ModelRegistry)
-    _pipelines: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-
-    def run(self, request: JobRequest, progress: Progress) -> Transcript:
-        from minutes.pipeline import Pipeline
-
-        key = request.options.asr.model
-        with self._lock:
-            base = self._pipelines.get(key)
-            pipeline = (
-                base.with_options(request.options)
-                if base is not None
-                else Pipeline(request.options, self.registry)
-            )
-        transcript = pipeline.run_file(request.media_path, progress, name=request.filename)
-        with self._lock:
-            self._pipelines[key] = pipeline
-        return transcript
-
-    def engines(self) -> Any:
-        """A loaded pipeline (VAD and speaker encoder) for enrolling voiceprints."""
-        from minutes.api import build_options
-        from minutes.pipeline import Pipeline
-
-        with self._lock:
-            base = self._pipelines.get("base") or next(iter(self._pipelines.values()), None)
-            if base is None:
-                base = Pipeline(build_options(), self.registry)
-                self._pipelines["base"] = base
-            return base
-
-    def preload(self, options: PipelineOptions) -> None:
-        from minutes.pipeline import Pipeline
-
-        pipeline = Pipeline(options, self.registry)
-        pipeline.load()
-        with self._lock:
-            self._pipelines[options.asr.model] = pipeline
-
-
-def owner_voiceprints(s: Any, owner_id: int) -> tuple[Voiceprint, ...]:
-    """The voices a user enrolled, for naming the speakers of their new meetings."""
-    rows = s.scalars(select(VoiceprintRow).where(VoiceprintRow.owner_id == owner_id)).all()
-    return tuple(
-        Voiceprint(r.name, tuple(float(x) for x in json.loads(r.vector)), r.seconds) for r in rows
-    )
-
-
-def owner_glossary(s: Any, owner_id: int) -> Glossary:
-    """The user's global glossary, applied to each of their meetings."""
-    from minutes import glossary as glossary_mod
-
-    row = s.get(GlossaryRow, owner_id)
-    if row is None or not row.text.strip():
-        return glossary_mod.Glossary()
-    try:
-        return glossary_mod.parse(row.text, "global glossary")
-    except MinutesError:
-        # Checked when saved; only a stricter later version could refuse it. The
-        # meeting is still transcribed, without it.
-        log.warning("user %s: stored global glossary no longer parses", owner_id)
-        return glossary_mod.Glossary()
 
 
 def worker_name() -> str:
@@ -452,57 +360,6 @@ def overall_progress(stage: str, fraction: float) -> float:
         return 0.0
     before = sum(STAGE_WEIGHTS[s] for s in STAGE_ORDER[: STAGE_ORDER.index(stage)])
     return round(min(1.0, before + STAGE_WEIGHTS[stage] * fraction), 4)
-
-
-# -- options stored with a meeting ---------------------------------------------------
-OPTION_KEYS = (
-    "language",
-    "model",
-    "num_speakers",
-    "min_speakers",
-    "max_speakers",
-    "diarization",
-    "script",
-    "prompt",
-    "glossary",
-    # Voices named for this meeting only ({"name", "vector", "seconds"}: the OpenAI
-    # endpoint's known speakers); the owner's enrolled voices are added when it runs.
-    "voiceprints",
-)
-
-
-def options_to_json(knobs: dict[str, Any]) -> str:
-    return json.dumps({k: knobs[k] for k in OPTION_KEYS if k in knobs}, ensure_ascii=False)
-
-
-def options_from_json(text: str, standing: Glossary | None = None) -> PipelineOptions:
-    """Pipeline options from the knobs stored with a meeting (validated again), with the
-    meeting's glossary laid over the owner's global one (``standing``)."""
-    from minutes import glossary as glossary_mod
-    from minutes.api import build_options
-
-    knobs: dict[str, Any] = json.loads(text or "{}")
-    terms = knobs.pop("glossary", None)
-    prints = _voiceprints(knobs.pop("voiceprints", None) or [])
-    gloss = glossary_mod.parse(terms, "glossary") if terms else glossary_mod.Glossary()
-    options = build_options(glossary=gloss.over(standing or glossary_mod.Glossary()), **knobs)
-    return replace(options, voiceprints=prints) if prints else options
-
-
-def _voiceprints(items: list[Any]) -> tuple[Voiceprint, ...]:
-    try:
-        return tuple(
-            Voiceprint(str(p["name"]), tuple(float(x) for x in p["vector"]), float(p["seconds"]))
-            for p in items
-        )
-    except (KeyError, TypeError, ValueError) as e:
-        raise OptionsError(f"voiceprints: each needs a name, a vector and seconds ({e}).") from e
-
-
-def validate_options(knobs: dict[str, Any]) -> dict[str, Any]:
-    """Reject bad knobs at upload time rather than when the job runs."""
-    options_from_json(options_to_json(knobs))
-    return knobs
 
 
 def wait_for(

@@ -1,7 +1,7 @@
 """Jobs on a Ray cluster, for when one machine is not enough.
 
 Each of the server's worker threads (``MINUTES_WORKERS``) owns one Ray actor; an actor
-keeps its models loaded between jobs, as :class:`~minutes.server.jobs.LocalExecutor`
+keeps its models loaded between jobs, as :class:`~minutes.server.executors.LocalExecutor`
 does in this process, so a cluster of N actors transcribes N meetings at once. The
 recording travels to the actor as bytes through Ray's object store (nodes need no
 shared disk); the transcript comes back the same way and is stored by this server, so
@@ -25,7 +25,7 @@ from typing import Any
 
 from minutes.errors import JobError, MinutesError, OptionsError
 from minutes.options import PipelineOptions
-from minutes.server.jobs import JobCancelledError, JobRequest, LocalExecutor
+from minutes.server.executors import JobCancelledError, JobRequest, LocalExecutor
 from minutes.stages.base import Progress
 from minutes.types import Transcript
 

@@ -19,7 +19,7 @@ from minutes import glossary
 from minutes.errors import NotFoundError, OptionsError
 from minutes.formats import FORMATS, get_writer
 from minutes.language import ScriptConverter
-from minutes.server import jobs, meetings, search, uploads
+from minutes.server import job_options, jobs, meetings, search, uploads
 from minutes.server.context import Ctx, ServerContext, User, speech_engines
 from minutes.server.tables import Meeting
 
@@ -92,7 +92,7 @@ def create_meeting(
     origin: str = "upload",
 ) -> tuple[Meeting, int]:
     """Store an upload and queue its transcription; returns the meeting and its job id."""
-    jobs.validate_options(knobs)
+    job_options.validate_options(knobs)
     filename = uploads.display_name(upload.filename)
     meeting_id = meetings.new_meeting_id()
     stored = uploads.store(
@@ -109,7 +109,7 @@ def create_meeting(
                 media_bytes=stored.size,
                 media_format=stored.info.format,
                 duration=stored.info.duration,
-                options=jobs.options_to_json(knobs),
+                options=job_options.options_to_json(knobs),
                 origin=origin,
             )
             s.add(meeting)
@@ -342,7 +342,7 @@ def reread_utterance(
         line = next((u for u in t.utterances if u.id == uid), None)
         if line is None:
             raise NotFoundError(f"No utterance {uid!r} in this meeting.")
-        options = jobs.options_from_json(m.options, jobs.owner_glossary(s, user.id))
+        options = job_options.options_from_json(m.options, job_options.owner_glossary(s, user.id))
         media, filename = ctx.settings.media_dir / m.media_name, m.filename
     # Decoding and recognition run outside the transaction: a few seconds per line.
     pipeline = speech_engines(ctx, "Reading a line again").with_options(options)
@@ -361,7 +361,7 @@ def apply_glossary(
     with ctx.db.session() as s:
         m = meetings.get(s, user.id, meeting_id, lock=True)
         # The same options a transcription of this meeting would run with.
-        options = jobs.options_from_json(m.options, jobs.owner_glossary(s, user.id))
+        options = job_options.options_from_json(m.options, job_options.owner_glossary(s, user.id))
         g = options.glossary
         if body is not None and body.text is not None:
             g = glossary.parse(body.text, "glossary")
