@@ -52,6 +52,29 @@ def reread_language(language: str) -> str:
     return language
 
 
+@dataclass(frozen=True, slots=True)
+class Diarization:
+    """Speaker turns, and the speaker count a little either side of the merge threshold
+    (None when the user gave the count, or when the method has no threshold)."""
+
+    turns: tuple[Turn, ...]
+    count_range: tuple[int, int] | None = None
+
+
+def count_uncertainty(found: int, count_range: tuple[int, int] | None) -> str | None:
+    """A warning for a speaker count that a slightly different setting would change,
+    saying what to check; None when the count is steady or was given."""
+    if count_range is None:
+        return None
+    lo, hi = min(found, *count_range), max(found, *count_range)
+    if lo == hi:
+        return None
+    return (
+        f"the speaker count is uncertain: {found} found, {lo}–{hi} at slightly stricter "
+        "or looser settings; check the speakers, and merge or split them where needed"
+    )
+
+
 @dataclass
 class Pipeline:
     """Loads the stage engines once; ``run`` may then be called for many recordings."""
@@ -152,7 +175,8 @@ class Pipeline:
 
         # Speakers first: the recogniser re-checks each speaker's stretch for its language.
         t0 = time.perf_counter()
-        turns = self._diarize(audio, regions, progress)
+        diarization = self._diarization(audio, regions, progress)
+        turns = list(diarization.turns)
         timings["diarize"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -181,7 +205,9 @@ class Pipeline:
             source=audio.source,
             model=self.options.asr.model,
             metadata={
-                **self._metadata(audio, regions, segments, timings, len(speakers)),
+                **self._metadata(
+                    audio, regions, segments, timings, len(speakers), diarization.count_range
+                ),
                 **(
                     {
                         "voiceprints": [
@@ -254,16 +280,23 @@ class Pipeline:
     def _diarize(
         self, audio: Audio, regions: Sequence[SpeechRegion], progress: Progress
     ) -> list[Turn]:
+        return list(self._diarization(audio, regions, progress).turns)
+
+    def _diarization(
+        self, audio: Audio, regions: Sequence[SpeechRegion], progress: Progress
+    ) -> Diarization:
         if not regions:
-            return []
+            return Diarization(())
         if not self.options.diarization or self.options.diarize.num_speakers == 1:
-            return one_speaker(regions)
+            return Diarization(tuple(one_speaker(regions)))
         if self.options.diarize.method == "windows":
-            return EmbeddingDiarizer(self.embedder, self.options.diarize).diarize(
+            turns = EmbeddingDiarizer(self.embedder, self.options.diarize).diarize(
                 audio, regions, progress
             )
+            return Diarization(tuple(turns))
         diarizer = SegmentationDiarizer(self.segmenter, self.speaker_encoder, self.options.diarize)
-        return diarizer.diarize(audio, regions, progress)
+        voices = diarizer.voices(audio, regions, progress)
+        return Diarization(tuple(diarizer.speakers(voices)), diarizer.count_range(voices))
 
     def _metadata(
         self,
@@ -272,6 +305,7 @@ class Pipeline:
         segments: Sequence[Segment],
         timings: dict[str, float],
         found: int,
+        count_range: tuple[int, int] | None = None,
     ) -> dict[str, Any]:
         speech = sum(r.duration for r in regions)
         meta: dict[str, Any] = {
@@ -300,6 +334,11 @@ class Pipeline:
                 "is likely unreliable (try --language auto)"
             )
             meta["low_confidence"] = True
+        if count_range is not None:
+            meta["speaker_count_range"] = [min(found, *count_range), max(found, *count_range)]
+        uncertain = count_uncertainty(found, count_range) if segments else None
+        if uncertain:
+            meta.setdefault("warnings", []).append(uncertain)
         d = self.options.diarize
         asked = d.num_speakers or d.min_speakers
         if segments and self.options.diarization and found < asked:

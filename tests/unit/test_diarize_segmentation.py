@@ -116,3 +116,46 @@ def test_only_local_speakers_heard_alone_are_embedded() -> None:
     assert sorted(masks) == [0, 2]
     assert int(masks[0].sum()) == 30  # frames 0–29: the overlap is left out
     assert int(masks[2].sum()) == 30  # frames 60–89
+
+
+def _voices(vectors: np.ndarray) -> object:
+    from minutes.stages.diarize_segmentation import Voices
+
+    n = len(vectors)
+    seg = _segmentation(np.zeros((n, FRAMES, 3)), [float(i) for i in range(n)])
+    owners = tuple((i, 0) for i in range(n))
+    return Voices(seg, vectors, owners, np.full(n, 4.0), (SpeechRegion(0.0, n + 10.0),), n + 10.0)
+
+
+def _pair_at(distance: float, rng: np.random.Generator, each: int = 6) -> np.ndarray:
+    """Two tight voices whose centres are ``distance`` apart in cosine distance."""
+    angle = np.arccos(1.0 - distance)
+    a = np.zeros(16)
+    a[0] = 1.0
+    b = np.zeros(16)
+    b[0], b[1] = np.cos(angle), np.sin(angle)
+    rows = [v + 0.01 * rng.standard_normal(16) for v in (a, b) for _ in range(each)]
+    return np.asarray(rows, dtype=np.float32)
+
+
+def test_the_count_range_says_when_a_nearby_setting_would_change_the_count() -> None:
+    from minutes.options import DiarizeOptions
+    from minutes.pipeline import count_uncertainty
+    from minutes.stages.diarize_segmentation import THRESHOLD, SegmentationDiarizer
+
+    rng = np.random.default_rng(0)
+    diarizer = SegmentationDiarizer(None, None, DiarizeOptions())  # type: ignore[arg-type]
+    # Two voices far apart: two speakers at any nearby setting.
+    steady = diarizer.count_range(_voices(_pair_at(0.8, rng)))  # type: ignore[arg-type]
+    assert steady == (2, 2)
+    assert count_uncertainty(2, steady) is None
+    # Two voices right at the merge distance: one or two, depending on the setting.
+    edge = diarizer.count_range(_voices(_pair_at(THRESHOLD, rng)))  # type: ignore[arg-type]
+    assert edge == (1, 2)
+    warning = count_uncertainty(2, edge)
+    assert warning is not None
+    assert "2 found, 1–2" in warning
+    # A count the user gave has no range.
+    fixed = SegmentationDiarizer(None, None, DiarizeOptions(num_speakers=2))  # type: ignore[arg-type]
+    assert fixed.count_range(_voices(_pair_at(THRESHOLD, rng))) is None  # type: ignore[arg-type]
+    assert count_uncertainty(2, None) is None
