@@ -368,7 +368,9 @@ def test_an_interjection_is_shown_and_its_words_can_be_typed(
     context.close()
 
 
-def test_what_the_pipeline_noticed_is_shown_on_the_meeting(web, browser, tmp_path: Path) -> None:
+def test_what_the_pipeline_noticed_is_shown_on_the_meeting(
+    web, browser, tmp_path: Path, screenshots: Path
+) -> None:
     """A recording with no speech is not an error, but the reader must be told why
     the transcript is empty."""
     import numpy as np
@@ -381,5 +383,6 @@ def test_what_the_pipeline_noticed_is_shown_on_the_meeting(web, browser, tmp_pat
     notice = page.locator(".card.head .notice")
     notice.wait_for()
     assert notice.inner_text() == "No speech was detected"  # as the reader sees it
+    page.screenshot(path=str(screenshots / "10-notice.png"))
     assert not errors, errors
     context.close()
