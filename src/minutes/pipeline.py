@@ -61,14 +61,20 @@ class Diarization:
     count_range: tuple[int, int] | None = None
 
 
+def count_span(found: int, count_range: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The fewest and most speakers among the count found and the nearby settings'."""
+    if count_range is None:
+        return None
+    return min(found, *count_range), max(found, *count_range)
+
+
 def count_uncertainty(found: int, count_range: tuple[int, int] | None) -> str | None:
     """A warning for a speaker count that a slightly different setting would change,
     saying what to check; None when the count is steady or was given."""
-    if count_range is None:
+    span = count_span(found, count_range)
+    if span is None or span[0] == span[1]:
         return None
-    lo, hi = min(found, *count_range), max(found, *count_range)
-    if lo == hi:
-        return None
+    lo, hi = span
     return (
         f"the speaker count is uncertain: {found} found, {lo}–{hi} at slightly stricter "
         "or looser settings; check the speakers, and merge or split them where needed"
@@ -305,7 +311,7 @@ class Pipeline:
         segments: Sequence[Segment],
         timings: dict[str, float],
         found: int,
-        count_range: tuple[int, int] | None = None,
+        count_range: tuple[int, int] | None,
     ) -> dict[str, Any]:
         speech = sum(r.duration for r in regions)
         meta: dict[str, Any] = {
@@ -334,8 +340,9 @@ class Pipeline:
                 "is likely unreliable (try --language auto)"
             )
             meta["low_confidence"] = True
-        if count_range is not None:
-            meta["speaker_count_range"] = [min(found, *count_range), max(found, *count_range)]
+        span = count_span(found, count_range)
+        if span is not None:
+            meta["speaker_count_range"] = list(span)
         uncertain = count_uncertainty(found, count_range) if segments else None
         if uncertain:
             meta.setdefault("warnings", []).append(uncertain)
