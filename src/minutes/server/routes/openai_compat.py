@@ -128,7 +128,7 @@ def _known_speakers(ctx: Ctx, names: list[str], references: list[str]) -> list[V
     engines = speech_engines(ctx, "Known speakers")
     prints = []
     for i, (name, reference) in enumerate(zip(names, references, strict=True)):
-        field = f"known_speaker_references[{i}] ({name!r})"
+        field = f"known_speaker_references[{i}] ({name[:40]!r})"
         try:
             audio = decode(io.BytesIO(_data_url(reference, field)), name=field)
         except InputError as e:
