@@ -35,7 +35,7 @@ from minutes.types import SpeechRegion, Turn
 
 THRESHOLD = 0.43  # cosine distance at which CAM++ clusters stop merging (docs/benchmarks.md)
 # A count that changes within this distance of the threshold is uncertain: on the
-# constructed meetings such counts were exact half the time, steady ones 80-88 %.
+# constructed meetings such counts were exact half the time, steady ones 80-90 %.
 COUNT_MARGIN = 0.03
 MIN_ALONE = 0.3  # seconds a local speaker must talk alone to be embedded (see _local_embeddings)
 MIN_TURN = 0.1  # seconds; shorter runs of frames are dropped
