@@ -127,7 +127,10 @@ class RayExecutor:
         from ray.util.queue import Queue
 
         ray = self._ray
-        events, control = Queue(maxsize=1000), Queue()
+        # The queues only pass messages: they claim no CPU from the jobs.
+        free = {"num_cpus": 0}
+        events = Queue(maxsize=1000, actor_options=free)
+        control = Queue(actor_options=free)
         try:
             media = ray.put(request.media_path.read_bytes())
             ref = actor.run.remote(media, request.filename, request.options, events, control)
