@@ -39,7 +39,7 @@ from dataclasses import replace
 from minutes.api import build_options
 from minutes.audio import Audio, decode
 from minutes.options import DIARIZERS
-from minutes.pipeline import Pipeline
+from minutes.pipeline import Pipeline, count_span
 
 from bench.data import RefTurn, asr_items, meeting_voices, speaker_of
 from bench.report import write_results
@@ -47,6 +47,20 @@ from bench.scoring import diarization_errors
 
 COUNTS = (1, 2, 3, 4, 5, 6, 8)
 OVERLAP_TURNS = 0.35  # share of turns that start before the previous one ends
+
+
+def _flag_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """How well the uncertain-count warning separates right counts from wrong ones."""
+    spans = [(r, r["count_range"]) for r in rows if r["count_range"] is not None]
+    steady = [r for r, (lo, hi) in spans if lo == hi]
+    flagged = [(r, lo, hi) for r, (lo, hi) in spans if lo != hi]
+    return {
+        "steady": len(steady),
+        "steady_exact": sum(r["count_exact"] for r in steady),
+        "flagged": len(flagged),
+        "flagged_exact": sum(r["count_exact"] for r, _, _ in flagged),
+        "flagged_truth_in_range": sum(lo <= r["speakers"] <= hi for r, lo, hi in flagged),
+    }
 
 
 def speakers() -> dict[str, np.ndarray]:
@@ -132,7 +146,8 @@ def main() -> None:
             audio = Audio.from_array(samples)
             t0 = time.perf_counter()
             regions = pipeline.vad.detect(audio)
-            turns = pipeline._diarize(audio, regions, lambda *a: None)
+            diarization = pipeline._diarization(audio, regions, lambda *a: None)
+            turns = list(diarization.turns)
             seconds = time.perf_counter() - t0
             e = diarization_errors(ref, turns, f"k{k}s{seed}", audio.duration)
             der = (e["c25_missed_detection"] + e["c25_false_alarm"] + e["c25_confusion"]) / e[
@@ -155,6 +170,8 @@ def main() -> None:
                 "overlap_hyp": e["overlap_hyp"],
                 "overlap_hit": e["overlap_hit"],
                 "diarize_seconds": round(seconds, 2),
+                # The span the pipeline reports (a warning when it holds more than one).
+                "count_range": count_span(e["hyp_speakers"], diarization.count_range),
             }
             rows.append(row)
             print(json.dumps(row))
@@ -181,6 +198,7 @@ def main() -> None:
             "count_exact": sum(r["count_exact"] for r in rows if r["seed"] < 3),
             "der_c25_mean": round(float(np.mean([r["der_c25"] for r in rows if r["seed"] < 3])), 4),
         },
+        "count_flag": _flag_summary(rows),
         "der_c25_mean": round(float(np.mean([r["der_c25"] for r in rows])), 4),
         "der_c0_mean": round(float(np.mean([r["der_c0"] for r in rows])), 4),
         "overlap_share_mean": round(float(np.mean([r["overlap_share"] for r in rows])), 4),
