@@ -386,3 +386,49 @@ def test_what_the_pipeline_noticed_is_shown_on_the_meeting(
     page.screenshot(path=str(screenshots / "10-notice.png"))
     assert not errors, errors
     context.close()
+
+
+def test_an_uncertain_count_can_be_settled_by_transcribing_again(
+    web, browser, english_meeting_wav: Path, tmp_path: Path, screenshots: Path
+) -> None:
+    """The page offers the counts the diarizer hesitated between; choosing one
+    transcribes the meeting again with it."""
+    import shutil
+
+    from sqlalchemy import create_engine, text
+
+    wav = tmp_path / "count check.wav"
+    shutil.copy(english_meeting_wav, wav)
+    context, page, errors = open_upload(browser, web.url, wav)
+    page.wait_for_selector(".utt")
+    assert page.locator(".again-row").count() == 0  # this meeting's count was steady
+    # Make the stored transcript say what an uncertain count says (the real flag is
+    # measured in bench/); the page reads the document on every load.
+    engine = create_engine(web.database_url)
+    with engine.begin() as c:
+        mid, doc = c.execute(
+            text(
+                "SELECT t.meeting_id, t.document FROM transcripts t "
+                "JOIN meetings m ON m.id = t.meeting_id WHERE m.title = 'count check'"
+            )
+        ).one()
+        document = json.loads(doc)
+        document["metadata"]["speaker_count_range"] = [2, 3]
+        c.execute(
+            text("UPDATE transcripts SET document = :d WHERE meeting_id = :m"),
+            {"d": json.dumps(document), "m": mid},
+        )
+    engine.dispose()
+    page.reload()
+    row = page.locator(".again-row")
+    row.wait_for()
+    assert page.input_value(".again-count") == "3"  # the count not found is offered
+    page.screenshot(path=str(screenshots / "11-transcribe-again.png"))
+    page.once("dialog", lambda d: d.accept())
+    row.locator("button.again").click()
+    toast_says(page, "Queued to be transcribed again")
+    page.locator(".speakers li").nth(2).wait_for(timeout=240_000)
+    assert page.locator(".speakers li").count() == 3
+    assert page.locator(".again-row").count() == 0  # a count the reader gave is not doubted
+    assert not errors, errors
+    context.close()

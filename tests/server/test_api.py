@@ -543,6 +543,33 @@ def test_queued_job_can_be_cancelled_and_retried_and_delete_removes_everything(
             )
 
 
+def test_a_meeting_is_transcribed_again_with_the_count_the_reader_gives(
+    client, english_meeting_wav
+) -> None:
+    mid = upload(client, english_meeting_wav, client.bob, min_speakers=2).json()["meeting"]["id"]
+    assert wait_ready(client, mid, client.bob)["status"] == "ready"
+    again = f"/api/meetings/{mid}/transcribe-again"
+    # Bad counts and other people's meetings change nothing.
+    r = client.post(again, headers=client.bob, json={"num_speakers": 0})
+    assert r.status_code == 422
+    assert "num-speakers" in r.json()["error"]["message"]
+    assert client.post(again, headers=client.alice, json={"num_speakers": 3}).status_code == 404
+    assert client.get(f"/api/meetings/{mid}", headers=client.bob).json()["meeting"]["status"] == (
+        "ready"
+    )
+
+    assert client.post(again, headers=client.bob, json={"num_speakers": 3}).status_code == 202
+    # One job at a time.
+    assert client.post(again, headers=client.bob, json={"num_speakers": 4}).status_code == 409
+    assert wait_ready(client, mid, client.bob)["status"] == "ready"
+    t = client.get(f"/api/meetings/{mid}/transcript", headers=client.bob).json()
+    assert len(t["speakers"]) == 3
+    options = t["metadata"]["options"]
+    # The new count replaces the old bounds.
+    assert (options["num_speakers"], options["min_speakers"]) == (3, 1)
+    assert "speaker_count_range" not in t["metadata"]  # a count the reader gave is not doubted
+
+
 def test_voiceprints_name_speakers_in_new_meetings(client, espeak, tmp_path: Path) -> None:
     from minutes.synth import Line, Voice, render_meeting, write_wav
 

@@ -82,6 +82,15 @@ class MeetingPatch(BaseModel):
     title: str = Field(max_length=200)
 
 
+class TranscribeAgain(BaseModel):
+    """What to change before transcribing a meeting again (unset: as before)."""
+
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    language: str | None = Field(default=None, max_length=8)
+
+
 def create_meeting(
     ctx: ServerContext,
     owner_id: int,
@@ -213,6 +222,34 @@ def retry_job(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
         last = meetings.latest_job(s, m.id)
         if last is not None and last.status not in ("failed", "cancelled"):
             raise HTTPException(409, f"The meeting's job is {last.status}; nothing to retry.")
+        job = jobs.enqueue(s, m.id)
+        m.status, m.error = "queued", None
+        out = {"job": meetings.job_dict(job)}
+    if ctx.worker is not None:
+        ctx.worker.wake()
+    return out
+
+
+@router.post("/meetings/{meeting_id}/transcribe-again", status_code=202)
+def transcribe_again(
+    meeting_id: str, ctx: Ctx, user: User, body: TranscribeAgain | None = None
+) -> dict[str, Any]:
+    """Queue a finished meeting again, with another speaker count or language. The new
+    transcript and minutes replace the old ones, corrections included."""
+    with ctx.db.session() as s:
+        m = meetings.get(s, user.id, meeting_id)
+        last = meetings.latest_job(s, m.id)
+        if last is not None and last.status not in jobs.TERMINAL:
+            raise HTTPException(409, f"The meeting's job is {last.status}; wait for it first.")
+        knobs = json.loads(m.options or "{}")
+        change = body.model_dump(exclude_none=True) if body else {}
+        if {"num_speakers", "min_speakers", "max_speakers"} & change.keys():
+            # A new count or new bounds replace the old ones, never mix with them.
+            for key in ("num_speakers", "min_speakers", "max_speakers"):
+                knobs.pop(key, None)
+        knobs |= change
+        job_options.validate_options(knobs)
+        m.options = job_options.options_to_json(knobs)
         job = jobs.enqueue(s, m.id)
         m.status, m.error = "queued", None
         out = {"job": meetings.job_dict(job)}

@@ -348,6 +348,30 @@ async function viewMeeting(root, id, params) {
   renderMeeting(root, meeting, transcript, back, params);
 }
 
+// An uncertain speaker count (types: metadata.speaker_count_range) can be settled by
+// transcribing again with the count the reader knows; corrections are replaced.
+function countAgain(id, transcript) {
+  const span = (transcript.metadata || {}).speaker_count_range;
+  if (!span || span[1] <= span[0]) return null;
+  const found = transcript.speakers.length;
+  const counts = [];
+  for (let n = span[0]; n <= span[1]; n++) counts.push(n);
+  const pick = h("select", { "aria-label": t("speakerCount"), class: "again-count" },
+    ...counts.map((n) => h("option", { value: n, selected: n === (counts.find((c) => c !== found) ?? found) }, String(n))));
+  const go = h("button", { type: "button", class: "again", onclick: async () => {
+    const n = Number(pick.value);
+    if (!confirm(t("confirmAgain", { n }))) return;
+    go.disabled = true;
+    try {
+      await api(`/api/meetings/${id}/transcribe-again`, { method: "POST", json: { num_speakers: n } });
+      toast(t("queuedAgain"));
+      route();
+    } catch (err) { fail(err); go.disabled = false; }
+  } }, t("transcribeAgain"));
+  return h("p", { class: "again-row" },
+    h("label", {}, t("speakersWere"), " ", pick, " ", t("speakersUnit")), " ", go);
+}
+
 function speakerColors(transcript) {
   const map = new Map();
   transcript.speakers.forEach((sp, i) => map.set(sp.id, COLORS[i % COLORS.length]));
@@ -623,6 +647,7 @@ function renderMeeting(root, meeting, transcript, back, params) {
         // What the pipeline noticed (no speech, a forced language the audio does not
         // fit, a damaged file, fewer speakers than asked): said where the reader looks.
         ...((transcript.metadata || {}).warnings || []).map((w) => h("p", { class: "notice", role: "note" }, w)),
+        countAgain(id, transcript),
         h("div", { class: "player" }, audio), timeline, h("p", { class: "muted keys" }, t("keys"))),
       h("div", { class: "card" }, h("h2", {}, t("transcript")), lines)),
     h("aside", { class: "side-col" },
