@@ -217,17 +217,7 @@ def cancel_job(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
 @router.post("/meetings/{meeting_id}/retry", status_code=202)
 def retry_job(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
     """Queue a failed or cancelled meeting again."""
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id)
-        last = meetings.latest_job(s, m.id)
-        if last is not None and last.status not in ("failed", "cancelled"):
-            raise HTTPException(409, f"The meeting's job is {last.status}; nothing to retry.")
-        job = jobs.enqueue(s, m.id)
-        m.status, m.error = "queued", None
-        out = {"job": meetings.job_dict(job)}
-    if ctx.worker is not None:
-        ctx.worker.wake()
-    return out
+    return _queue_again(ctx, user.id, meeting_id, ("failed", "cancelled"), "nothing to retry")
 
 
 @router.post("/meetings/{meeting_id}/transcribe-again", status_code=202)
@@ -236,20 +226,32 @@ def transcribe_again(
 ) -> dict[str, Any]:
     """Queue a finished meeting again, with another speaker count or language. The new
     transcript and minutes replace the old ones, corrections included."""
+    change = body.model_dump(exclude_none=True) if body else {}
+    return _queue_again(ctx, user.id, meeting_id, jobs.TERMINAL, "wait for it first", change)
+
+
+def _queue_again(
+    ctx: ServerContext,
+    owner_id: int,
+    meeting_id: str,
+    allowed: tuple[str, ...],
+    refusal: str,
+    change: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A new job for a meeting whose last job ended in ``allowed``, its stored options
+    first changed by ``change`` (validated)."""
     with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id)
+        m = meetings.get(s, owner_id, meeting_id)
         last = meetings.latest_job(s, m.id)
-        if last is not None and last.status not in jobs.TERMINAL:
-            raise HTTPException(409, f"The meeting's job is {last.status}; wait for it first.")
-        knobs = json.loads(m.options or "{}")
-        change = body.model_dump(exclude_none=True) if body else {}
-        if {"num_speakers", "min_speakers", "max_speakers"} & change.keys():
-            # A new count or new bounds replace the old ones, never mix with them.
-            for key in ("num_speakers", "min_speakers", "max_speakers"):
-                knobs.pop(key, None)
-        knobs |= change
-        job_options.validate_options(knobs)
-        m.options = job_options.options_to_json(knobs)
+        if last is not None and last.status not in allowed:
+            raise HTTPException(409, f"The meeting's job is {last.status}; {refusal}.")
+        if change:
+            knobs = json.loads(m.options or "{}")
+            if {"num_speakers", "min_speakers", "max_speakers"} & change.keys():
+                # A new count or new bounds replace the old ones, never mix with them.
+                for key in ("num_speakers", "min_speakers", "max_speakers"):
+                    knobs.pop(key, None)
+            m.options = job_options.options_to_json(job_options.validate_options(knobs | change))
         job = jobs.enqueue(s, m.id)
         m.status, m.error = "queued", None
         out = {"job": meetings.job_dict(job)}
