@@ -16,7 +16,7 @@ from minutes.options import PipelineOptions
 from minutes.server.tables import GlossaryRow, VoiceprintRow
 from minutes.voiceprints import Voiceprint
 
-log = logging.getLogger("minutes.server.jobs")
+log = logging.getLogger("minutes.server.job_options")
 
 
 OPTION_KEYS = (
