@@ -103,8 +103,7 @@ class SegmentationDiarizer:
             # Nothing long enough to recognise a voice by: one speaker holds all speech.
             return one_speaker(voices.regions)
         lo, hi = opts.bounds
-        if threshold is None:
-            threshold = opts.threshold if opts.threshold is not None else THRESHOLD
+        threshold = self._threshold(threshold)
         labels = cluster(
             voices.vectors,
             min_speakers=lo,
@@ -114,6 +113,12 @@ class SegmentationDiarizer:
         )
         links = _link(voices.seg, voices.vectors, voices.owners, labels)
         return _turns(voices.seg, links, int(labels.max()) + 1, voices.regions, voices.duration)
+
+    def _threshold(self, given: float | None) -> float:
+        """The merge distance: the caller's, else the options', else ``THRESHOLD``."""
+        if given is not None:
+            return given
+        return self.options.threshold if self.options.threshold is not None else THRESHOLD
 
     def count_range(self, voices: Voices, threshold: float | None = None) -> tuple[int, int] | None:
         """How many speakers clustering finds a little either side of the threshold
@@ -125,8 +130,7 @@ class SegmentationDiarizer:
             return None
         if len(voices.owners) < 2:
             return (1, 1)
-        if threshold is None:
-            threshold = opts.threshold if opts.threshold is not None else THRESHOLD
+        threshold = self._threshold(threshold)
         counts = [
             int(
                 cluster(
