@@ -3,6 +3,7 @@ versions, so a change to decoding is judged on 150 readings rather than 25.
 
     python bench/recognition_variants.py                     # about 7 minutes
     python bench/recognition_variants.py --compare OLD.json  # items better / worse
+    python bench/recognition_variants.py --beam 10 --out beam10.json   # a decoding setting
 
 On 25 short clips Whisper's output flips with a 0.1 s shift of where a chunk starts,
 so one clip can move a language's mean by several points either way. Reading each
@@ -25,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from minutes.audio import Audio, decode
+from minutes.options import AsrOptions, PipelineOptions
 from minutes.pipeline import Pipeline
 
 from bench.data import asr_items
@@ -35,9 +37,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 OUT = RESULTS / "recognition-variants.json"
 
 
-def run() -> list[dict[str, Any]]:
+def run(options: PipelineOptions | None = None) -> list[dict[str, Any]]:
     """One row per clip and variant: its error and the text read."""
-    pipeline = Pipeline()
+    pipeline = Pipeline(options or PipelineOptions())
     pipeline.load()
     rows = []
     for seed, item in enumerate(asr_items()):
@@ -85,15 +87,17 @@ def compare(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, d
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--compare", type=Path, help="an earlier recognition-variants.json")
+    ap.add_argument("--beam", type=int, default=AsrOptions().beam_size, help="decoder beam size")
+    ap.add_argument("--out", type=Path, default=OUT, help="where to write the results")
     args = ap.parse_args()
     old = json.loads(args.compare.read_text())["rows"] if args.compare else None
-    rows = run()
-    result: dict[str, Any] = {"summary": summary(rows), "rows": rows}
+    rows = run(PipelineOptions(asr=AsrOptions(beam_size=args.beam)))
+    result: dict[str, Any] = {"beam_size": args.beam, "summary": summary(rows), "rows": rows}
     if old is not None:
         result["compared_with"] = str(args.compare)
         result["items"] = compare(old, rows)
-    RESULTS.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1))
 
 
