@@ -105,8 +105,10 @@ def test_openai_client_gets_speakers_and_known_names(
     """``diarized_json`` as OpenAI's diarizing model answers it: segments with speakers,
     lettered, or named after a known speaker's reference clip (a data URL)."""
     import base64
+    import wave
 
     import openai
+    from scipy.signal import resample_poly
 
     from minutes.synth import Voice, write_wav
 
@@ -129,9 +131,17 @@ def test_openai_client_gets_speakers_and_known_names(
     clip = espeak.speak(
         "I look after the transport budget and the bus fleet.", Voice("en+f4", 150, 85)
     )
+    # As a recorder writes it (48 kHz stereo): 1.5 MB in base64, past Starlette's
+    # default 1 MiB cap on a form field.
+    voice = resample_poly(np.concatenate([clip, clip]), 3, 1)
     wav = tmp_path / "ref.wav"
-    write_wav(str(wav), np.concatenate([clip, clip]))
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes((np.repeat(np.clip(voice, -1, 1), 2) * 32767).astype("<i2").tobytes())
     reference = "data:audio/wav;base64," + base64.b64encode(wav.read_bytes()).decode()
+    assert len(reference) > 1024 * 1024
     with english_meeting_wav.open("rb") as f:
         named = client.audio.transcriptions.create(
             model="gpt-4o-transcribe-diarize",
@@ -154,6 +164,7 @@ def test_openai_client_gets_speakers_and_known_names(
         (["Finance"], ["data:audio/wav;base64,@@@"], "base64 data is damaged"),
         (["Finance"], [junk], "not a recording"),
         (["Finance"], [silent], "No speech found"),
+        (["Finance"], ["data:audio/wav;base64," + "A" * (9 * 1024 * 1024)], "maximum size"),
     ]:
         with pytest.raises(openai.BadRequestError) as bad, english_meeting_wav.open("rb") as f:
             client.audio.transcriptions.create(

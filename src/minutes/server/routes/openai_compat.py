@@ -35,6 +35,9 @@ RESPONSE_FORMATS = ("json", "text", "srt", "vtt", "verbose_json", "diarized_json
 MAX_KNOWN_SPEAKERS = 8
 KNOWN_SPEAKER_MIN_SECONDS = 2.0
 KNOWN_SPEAKER_MAX_SECONDS = 30.0
+# A reference is a base64 data URL in a form field, where Starlette's default cap is
+# 1 MiB (about 24 s of 16 kHz WAV). 30 s of 48 kHz stereo WAV is 7.7 MB in base64.
+REFERENCE_FIELD_BYTES = 8 * 1024 * 1024
 LANGUAGES = {
     "en": "en",
     "zh": "zh",
@@ -61,7 +64,11 @@ def list_models(_user: User) -> dict[str, Any]:
     }
 
 
-@router.post("/audio/transcriptions", response_model=None)
+@router.post(
+    "/audio/transcriptions",
+    response_model=None,
+    form_limits={"max_part_size": REFERENCE_FIELD_BYTES},
+)
 async def transcriptions(
     ctx: Ctx,
     user: User,
