@@ -28,7 +28,16 @@ from minutes.server.context import ServerContext
 from minutes.server.db import Database
 from minutes.server.executors import Executor, LocalExecutor
 from minutes.server.jobs import Worker
-from minutes.server.routes import auth, glossary, meetings, openai_compat, voiceprints, web
+from minutes.server.routes import (
+    auth,
+    corrections,
+    glossary,
+    meetings,
+    openai_compat,
+    voiceprints,
+    web,
+)
+from minutes.server.routes import minutes as minutes_routes
 from minutes.server.uploads import BodyLimit, UploadTooLargeError
 from minutes.voiceprints import EnrolmentError
 
@@ -136,6 +145,8 @@ def create_app(
     )
     app.include_router(auth.router)
     app.include_router(meetings.router)
+    app.include_router(corrections.router)
+    app.include_router(minutes_routes.router)
     app.include_router(openai_compat.router)
     app.include_router(voiceprints.router)
     app.include_router(glossary.router)

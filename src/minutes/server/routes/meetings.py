@@ -1,26 +1,26 @@
-"""Meetings: upload, list, read, correct, export, follow progress, search, delete."""
+"""Meetings: upload, list, read, export, follow progress, transcribe again, search, delete.
+
+Corrections are in ``routes.corrections``, minutes in ``routes.minutes``."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from minutes import glossary
 from minutes.errors import NotFoundError, OptionsError
 from minutes.formats import FORMATS, get_writer
-from minutes.language import ScriptConverter
 from minutes.server import job_options, jobs, meetings, search, uploads
-from minutes.server.context import Ctx, ServerContext, User, speech_engines
+from minutes.server.context import Ctx, ServerContext, User
+from minutes.server.routes.downloads import attachment
 from minutes.server.tables import Meeting
 
 router = APIRouter(prefix="/api", tags=["meetings"])
@@ -45,37 +45,6 @@ AUDIO_TYPES = {
     "flac": "audio/flac",
     "aac": "audio/aac",
 }
-
-
-class UtterancePatch(BaseModel):
-    """A corrected text, and/or who said the line: a speaker's id, or a new speaker
-    (``new_speaker``: their name, or "" for the next "Speaker N")."""
-
-    text: str | None = Field(default=None, max_length=meetings.MAX_TEXT)
-    speaker: str | None = Field(default=None, max_length=32)
-    new_speaker: str | None = Field(default=None, max_length=meetings.MAX_NAME)
-
-
-class UtteranceSplit(BaseModel):
-    at: int = Field(description="Character of the line's text where the second part starts")
-
-
-class UtteranceReread(BaseModel):
-    language: str = Field(description="yue (Cantonese), zh (Mandarin) or en (English)")
-
-
-class GlossaryApply(BaseModel):
-    # None: the meeting's own glossary laid over the owner's global one.
-    text: str | None = Field(default=None, max_length=glossary.MAX_BYTES)
-
-
-class SpeakerRename(BaseModel):
-    name: str = Field(max_length=meetings.MAX_NAME)
-
-
-class SpeakerMerge(BaseModel):
-    source: str = Field(max_length=32)
-    target: str = Field(max_length=32)
 
 
 class MeetingPatch(BaseModel):
@@ -318,118 +287,6 @@ def get_transcript(meeting_id: str, ctx: Ctx, user: User) -> Response:
     return Response(document, media_type="application/json")
 
 
-@router.patch("/meetings/{meeting_id}/utterances/{uid}")
-def edit_utterance(
-    meeting_id: str, uid: str, body: UtterancePatch, ctx: Ctx, user: User
-) -> dict[str, Any]:
-    """Correct a line's text, or who said it; with a new speaker, the meeting's speakers
-    change too, so they are returned as well."""
-    moving = body.speaker is not None or body.new_speaker is not None
-    if body.text is None and not moving:
-        raise OptionsError("Send the line's corrected text, or the speaker who said it.")
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id, lock=True)
-        if body.text is not None:
-            meetings.edit_utterance(s, m, uid, body.text)
-        if moving:
-            meetings.reassign_utterance(s, m, uid, body.speaker, body.new_speaker)
-        t = meetings.load_transcript(s, m)
-        assert t is not None  # edited above, so it exists
-        line = next(u for u in t.utterances if u.id == uid)
-        return {"utterance": line.to_dict(), "speakers": [sp.to_dict() for sp in t.speakers]}
-
-
-@router.delete("/meetings/{meeting_id}/utterances/{uid}")
-def remove_utterance(meeting_id: str, uid: str, ctx: Ctx, user: User) -> dict[str, Any]:
-    """Take a line out — text invented in noise, or an interjection that was nobody's —
-    with its stretch of the speaker's turn; the meeting's speakers are returned, as a
-    speaker left with nothing leaves."""
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id, lock=True)
-        t = meetings.remove_utterance(s, m, uid)
-        return {"removed": uid, "speakers": [sp.to_dict() for sp in t.speakers]}
-
-
-@router.post("/meetings/{meeting_id}/utterances/{uid}/split")
-def split_utterance(
-    meeting_id: str, uid: str, body: UtteranceSplit, ctx: Ctx, user: User
-) -> dict[str, Any]:
-    """Cut a line in two where someone else starts speaking; the second part is a new
-    line (its id in the answer), which can then be given to whoever said it."""
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id, lock=True)
-        t = meetings.split_utterance(s, m, uid, body.at)
-        i = next(i for i, u in enumerate(t.utterances) if u.id == uid)
-        return {"utterances": [u.to_dict() for u in t.utterances[i : i + 2]]}
-
-
-@router.post("/meetings/{meeting_id}/utterances/{uid}/reread")
-def reread_utterance(
-    meeting_id: str, uid: str, body: UtteranceReread, ctx: Ctx, user: User
-) -> dict[str, Any]:
-    """Recognise a line again in the language it was spoken in, when its language was
-    decided wrong: Cantonese read as written Cantonese, Mandarin as standard Chinese."""
-    from minutes.audio import decode
-    from minutes.pipeline import reread_language
-
-    reread_language(body.language)
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id)
-        t = meetings.load_transcript(s, m)
-        if t is None:
-            raise NotFoundError("The transcript is not ready yet.")
-        line = next((u for u in t.utterances if u.id == uid), None)
-        if line is None:
-            raise NotFoundError(f"No utterance {uid!r} in this meeting.")
-        options = job_options.options_from_json(m.options, job_options.owner_glossary(s, user.id))
-        media, filename = ctx.settings.media_dir / m.media_name, m.filename
-    # Decoding and recognition run outside the transaction: a few seconds per line.
-    pipeline = speech_engines(ctx, "Reading a line again").with_options(options)
-    new = pipeline.reread(decode(media, name=filename), line, body.language)
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id, lock=True)
-        return {"utterance": meetings.replace_utterance(s, m, new).to_dict()}
-
-
-@router.post("/meetings/{meeting_id}/glossary")
-def apply_glossary(
-    meeting_id: str, ctx: Ctx, user: User, body: GlossaryApply | None = None
-) -> dict[str, Any]:
-    """Spell a finished transcript the glossary's way (its variants rewritten), without
-    transcribing it again: a glossary given here, or the meeting's and the global one."""
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id, lock=True)
-        # The same options a transcription of this meeting would run with.
-        options = job_options.options_from_json(m.options, job_options.owner_glossary(s, user.id))
-        g = options.glossary
-        if body is not None and body.text is not None:
-            g = glossary.parse(body.text, "glossary")
-        if not g:
-            raise OptionsError(
-                "There is no glossary to apply: set one (Glossary, or PUT /api/glossary) "
-                "or send its text."
-            )
-        g = g.in_script(ScriptConverter(options.script).convert)
-        return {"changed": meetings.apply_glossary(s, m, g)}
-
-
-@router.patch("/meetings/{meeting_id}/speakers/{speaker_id}")
-def rename_speaker(
-    meeting_id: str, speaker_id: str, body: SpeakerRename, ctx: Ctx, user: User
-) -> dict[str, Any]:
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id, lock=True)
-        return {"speaker": meetings.rename_speaker(s, m, speaker_id, body.name).to_dict()}
-
-
-@router.post("/meetings/{meeting_id}/speakers/merge")
-def merge_speakers(meeting_id: str, body: SpeakerMerge, ctx: Ctx, user: User) -> dict[str, Any]:
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id, lock=True)
-        t = meetings.merge_speakers(s, m, body.source, body.target)
-        return {"speakers": [sp.to_dict() for sp in t.speakers]}
-
-
 @router.get("/meetings/{meeting_id}/export/{fmt}")
 def export(meeting_id: str, fmt: str, ctx: Ctx, user: User) -> Response:
     """The transcript in one of json, md, srt, vtt, rttm, txt, as a download."""
@@ -442,12 +299,8 @@ def export(meeting_id: str, fmt: str, ctx: Ctx, user: User) -> Response:
             raise NotFoundError(f"The transcript is not ready (the meeting is {m.status}).")
         title = m.title
     writer = get_writer(fmt)
-    body = writer.render(t)
-    name = f"{Path(title).stem or 'meeting'}.{writer.extension}"
-    return Response(
-        body,
-        media_type=MEDIA_TYPES[fmt] + "; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    return attachment(
+        writer.render(t), MEDIA_TYPES[fmt] + "; charset=utf-8", title, f".{writer.extension}"
     )
 
 
@@ -475,75 +328,3 @@ def search_meetings(
     with ctx.db.session() as s:
         hits = search.search(s, user.id, q, limit=limit)
     return {"query": q, "hits": [asdict(h) for h in hits]}
-
-
-class MinutesRequest(BaseModel):
-    backend: str | None = Field(default=None, max_length=20)
-    language: str | None = Field(default=None, max_length=8)
-
-
-@router.get("/meetings/{meeting_id}/minutes")
-def get_minutes(meeting_id: str, ctx: Ctx, user: User) -> Response:
-    """The minutes; ``stale`` says the transcript was corrected after they were written."""
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id)
-        found = meetings.minutes_json(s, m)
-    if found is None:
-        raise NotFoundError("This meeting has no minutes yet; generate them.")
-    document, stale = found
-    return Response(
-        '{"stale": ' + ("true" if stale else "false") + ', "minutes": ' + document + "}",
-        media_type="application/json",
-    )
-
-
-@router.post("/meetings/{meeting_id}/minutes")
-def regenerate_minutes(
-    meeting_id: str, ctx: Ctx, user: User, body: MinutesRequest | None = None
-) -> dict[str, Any]:
-    """Write the minutes again from the transcript as it stands (with corrections)."""
-    from minutes.minutes import summarize
-
-    body = body or MinutesRequest()
-    options = ctx.settings.minutes_options(body.backend, body.language)
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id)
-        t = meetings.load_transcript(s, m)
-        title = m.title
-    if t is None:
-        raise NotFoundError(f"The transcript is not ready (the meeting is {m.status}).")
-    result = summarize(t, replace(options, title=title))
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id)
-        meetings.save_minutes(s, m, result)
-    return {"stale": False, "minutes": result.to_dict()}
-
-
-@router.get("/meetings/{meeting_id}/minutes/export/{fmt}")
-def export_minutes(meeting_id: str, fmt: str, ctx: Ctx, user: User) -> Response:
-    """The minutes as md, docx or json, as a download."""
-    from minutes.minutes.render import MINUTES_FORMATS, render
-    from minutes.minutes.schema import Minutes
-
-    if fmt not in MINUTES_FORMATS:
-        raise OptionsError(f"Unknown format {fmt!r}; choose from: {', '.join(MINUTES_FORMATS)}.")
-    with ctx.db.session() as s:
-        m = meetings.get(s, user.id, meeting_id)
-        found = meetings.minutes_json(s, m)
-        title = m.title
-    if found is None:
-        raise NotFoundError("This meeting has no minutes yet; generate them.")
-    body = render(Minutes.from_dict(json.loads(found[0])), fmt)
-    name = f"{Path(title).stem or 'meeting'} minutes.{fmt}"
-    return Response(
-        body,
-        media_type=MINUTES_TYPES[fmt],
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
-    )
-
-
-MINUTES_TYPES = {
-    "md": "text/markdown; charset=utf-8",
-    "json": "application/json",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
