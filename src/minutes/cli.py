@@ -362,170 +362,20 @@ def models() -> None:
     )
 
 
-voiceprint_app = typer.Typer(
-    help="Enrolled speakers: named voices that transcribe recognises.", no_args_is_help=True
-)
-
-
-@voiceprint_app.command("add")
-def voiceprint_add(
-    name: Annotated[str, typer.Argument(help="The person's name as it should appear")],
-    clip: Annotated[
-        Path | None, typer.Argument(help="10–30 s of this person speaking alone")
-    ] = None,
-    meeting: Annotated[
-        Path | None,
-        typer.Option("--meeting", help="Or: a transcript JSON from `minutes transcribe`…"),
-    ] = None,
-    speaker: Annotated[
-        str | None,
-        typer.Option("--speaker", help="…and the speaker in it (e.g. 'Speaker 2' or SPEAKER_01)"),
-    ] = None,
-    audio_path: Annotated[
-        Path | None,
-        typer.Option("--audio", help="The meeting's recording, if it has moved since"),
-    ] = None,
-) -> None:
-    """Enrol a voice from a clip, or from a speaker of a past meeting; later
-    transcriptions name this speaker."""
-    from minutes import voiceprints as vp
-    from minutes.audio import decode
-    from minutes.corrections import find_speaker, name_key
-    from minutes.errors import OptionsError
-    from minutes.formats import read_transcript, recording_of
-    from minutes.pipeline import Pipeline
-
-    if (clip is None) == (meeting is None):
-        raise OptionsError(
-            "Give either a clip (`minutes voiceprint add NAME CLIP`) or a past meeting "
-            "(`--meeting TRANSCRIPT.json --speaker 'Speaker 2'`)."
-        )
-    if meeting is not None and not speaker:
-        raise OptionsError("--meeting needs --speaker: whose voice to remember.")
-    prints = vp.load_store()
-    pipeline = Pipeline()
-    if meeting is not None and speaker:
-        transcript = read_transcript(meeting)
-        find_speaker(transcript, speaker)  # a wrong name fails before decoding
-        audio = decode(audio_path or recording_of(transcript, meeting))
-        with err.status("Listening to the speaker…"):
-            new = vp.enrol_speaker(name, pipeline.speaker_encoder, audio, transcript, speaker)
-        source = f"meeting {meeting.name}, {speaker}"
-    else:
-        assert clip is not None
-        audio = decode(clip)
-        with err.status("Listening to the clip…"):
-            new = vp.enrol(name, pipeline.speaker_encoder, audio, pipeline.vad.detect(audio))
-        source = f"clip {clip.name}"
-    # A person may be enrolled several times (a clip, past meetings in other rooms):
-    # every print is kept and the best-matching one names them, as on the server.
-    path = vp.save_store([*prints, replace(new, source=source)])
-    theirs = sum(name_key(p.name) == name_key(new.name) for p in prints) + 1
-    more = f"; {theirs} voiceprints for them now" if theirs > 1 else ""
-    out.print(
-        f"Enrolled [bold]{escape(new.name)}[/] from {new.seconds:.0f} s of speech{more} "
-        f"({escape(str(path))})."
-    )
-
-
-@voiceprint_app.command("list")
-def voiceprint_list() -> None:
-    """The enrolled voices, with where each of their voiceprints came from."""
-    from minutes import voiceprints as vp
-    from minutes.corrections import name_key
-
-    prints = vp.load_store()
-    if not prints:
-        out.print("No voices enrolled. Add one with `minutes voiceprint add NAME CLIP`.")
-    # One line per print, a person's prints together.
-    for p in sorted(prints, key=lambda p: name_key(p.name)):
-        source = f"{p.source}, " if p.source else ""
-        stale = "  [yellow]made by an earlier model: enrol again[/]" if not p.usable else ""
-        out.print(f"{escape(p.name)}  ({escape(source)}{p.seconds:.0f} s of speech){stale}")
-
-
-@voiceprint_app.command("remove")
-def voiceprint_remove(name: Annotated[str, typer.Argument(help="Who to forget")]) -> None:
-    """Delete an enrolled person: every voiceprint under that name."""
-    from minutes import voiceprints as vp
-    from minutes.corrections import name_key
-    from minutes.errors import OptionsError
-
-    prints = vp.load_store()
-    keep = [p for p in prints if name_key(p.name) != name_key(name)]
-    if len(keep) == len(prints):
-        raise OptionsError(f"No enrolled voice named {name!r}; see `minutes voiceprint list`.")
-    vp.save_store(keep)
-    gone = len(prints) - len(keep)
-    out.print(f"Removed {escape(name)}" + (f" ({gone} voiceprints)." if gone > 1 else "."))
-
-
-app.add_typer(voiceprint_app, name="voiceprint")
-
-glossary_app = typer.Typer(
-    help="Your global glossary: names and terms every transcription uses.",
-    no_args_is_help=True,
-)
-
-
-@glossary_app.command("show")
-def glossary_show() -> None:
-    """Print the global glossary, in its file format."""
-    from minutes import glossary as glossaries
-
-    g = glossaries.load_global()
-    if not g:
-        out.print(
-            "No global glossary. Set one with `minutes glossary set FILE` "
-            "(one 'term | variant | …' per line)."
-        )
-        return
-    out.print(escape(glossaries.global_path().read_text(encoding="utf-8")), end="")
-
-
-@glossary_app.command("set")
-def glossary_set(
-    file: Annotated[Path, typer.Argument(help="Glossary file: 'term | variant | …' per line")],
-) -> None:
-    """Replace the global glossary with this file (checked first)."""
-    from minutes import glossary as glossaries
-
-    glossaries.load(file)  # names the file in any error
-    g = glossaries.save_global(file.read_text(encoding="utf-8"))
-    path = glossaries.global_path()
-    out.print(f"Global glossary set: {_count(len(g.entries), 'entry')} ({escape(str(path))}).")
-
-
-@glossary_app.command("clear")
-def glossary_clear() -> None:
-    """Delete the global glossary."""
-    from minutes import glossary as glossaries
-
-    path = glossaries.global_path()
-    path.unlink(missing_ok=True)
-    out.print("Global glossary cleared.")
-
-
-app.add_typer(glossary_app, name="glossary")
-
-
-def _register_edit_commands() -> None:
+def _register_commands() -> None:
     from minutes.edit_commands import edit_app
-
-    app.add_typer(edit_app, name="edit")
-
-
-_register_edit_commands()
-
-
-def _register_server_commands() -> None:
+    from minutes.glossary_commands import glossary_app
     from minutes.server.commands import admin_app, serve
+    from minutes.voiceprint_commands import voiceprint_app
 
+    app.add_typer(voiceprint_app, name="voiceprint")
+    app.add_typer(glossary_app, name="glossary")
+    app.add_typer(edit_app, name="edit")
     app.command()(serve)
     app.add_typer(admin_app, name="admin")
 
 
-_register_server_commands()
+_register_commands()
 
 
 def main() -> None:
