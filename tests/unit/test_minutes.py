@@ -270,3 +270,24 @@ def test_a_misheard_line_is_marked_and_not_made_the_title() -> None:
     assert not any("unsure" in w for w in clear.warnings)
     again = json.loads(json.dumps(m.to_dict()))
     assert again["action_items"][0]["evidence"][0]["confidence"] == 0.4
+
+
+def test_a_sentence_cut_at_a_pause_does_not_end_in_a_comma() -> None:
+    """Where a speaker paused after a comma, the clause before it is a sentence of the
+    minutes; quoted as an item or a title it ends without the comma."""
+    from minutes.types import Word
+
+    t = transcript(
+        [("A", "Let us start."), ("A", "Great, we have decided to hire two engineers, thanks.")]
+    )
+    line = t.utterances[1]
+    words, at = [], line.start
+    for i, w in enumerate(line.text.split(" ")):
+        words.append(Word((" " if i else "") + w, at, at + 0.3, 0.9))
+        at += 0.3 + (1.0 if w.endswith("engineers,") else 0.05)
+    t = dataclasses.replace(
+        t, utterances=(t.utterances[0], dataclasses.replace(line, words=tuple(words)))
+    )
+    m = summarize(t, MinutesOptions())
+    assert [d.text for d in m.decisions] == ["Great, we have decided to hire two engineers"]
+    assert m.title == "Great, we have decided to hire two engineers"

@@ -229,14 +229,17 @@ _CLAUSE = re.compile(
 LONG_CJK = 25
 
 
+# A clause that ended at a pause keeps the comma the speaker paused after; quoted as an
+# item or a title it reads as cut off.
+_TRAILING = ",，、:：-–— "
+
+
 def _split(text: str) -> list[str]:
     parts: list[str] = []
     for piece in _SENTENCE_END.split(text):
         p = piece.strip()
-        if cjk_count(p) > LONG_CJK:
-            parts.extend(c.strip() for c in _CLAUSE.split(p) if c.strip())
-        elif p:
-            parts.append(p)
+        clauses = _CLAUSE.split(p) if cjk_count(p) > LONG_CJK else [p]
+        parts.extend(c for c in (c.strip().rstrip(_TRAILING) for c in clauses) if c)
     return parts
 
 
