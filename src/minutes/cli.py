@@ -35,7 +35,8 @@ ModelOpt = Annotated[
     str, typer.Option("--model", "-m", help="Registry name (see `minutes models`) or a local path")
 ]
 FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Comma-separated: json,md,srt,vtt,rttm,txt or 'all'")
+    str,
+    typer.Option("--format", "-f", help="Comma-separated: json,md,srt,vtt,rttm,txt,docx or 'all'"),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Directory for the output files")]
 NumOpt = Annotated[
@@ -231,7 +232,7 @@ def transcribe(
     meeting: Annotated[str, typer.Argument(help="Recording: any audio or video file")],
     language: LanguageOpt = "auto",
     model: ModelOpt = "base",
-    fmt: FormatOpt = "json,md,srt,vtt,rttm,txt",
+    fmt: FormatOpt = "json,md,srt,vtt,rttm,txt,docx",
     out_dir: OutOpt = Path(),
     num_speakers: NumOpt = None,
     min_speakers: MinOpt = None,
@@ -302,7 +303,7 @@ def demo(
         str | None, typer.Argument(help="Your own recording; omit to generate a demo meeting")
     ] = None,
     out_dir: OutOpt = Path("demo-output"),
-    fmt: FormatOpt = "json,md,srt,vtt,rttm,txt",
+    fmt: FormatOpt = "json,md,srt,vtt,rttm,txt,docx",
 ) -> None:
     """Transcribe a generated trilingual meeting (or your recording) and write minutes.
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from minutes.assemble import join_words
 from minutes.errors import NotFoundError, OptionsError
+from minutes.formats.base import xml_safe
 from minutes.language import text_language
 from minutes.stages.diarize import speaker_id
 from minutes.types import Speaker, Transcript, Turn, Utterance, Word
@@ -29,9 +30,9 @@ MAX_NAME = 100  # characters in a speaker's name
 
 
 def cleaned(value: str, limit: int, field: str) -> str:
-    """``value`` without NULs and outer spaces; an error naming ``field`` when it is
-    empty or longer than ``limit`` characters."""
-    value = value.replace("\x00", "").strip()
+    """``value`` without control characters (which no export could carry) and outer
+    spaces; an error naming ``field`` when it is empty or longer than ``limit``."""
+    value = xml_safe(value).strip()
     if not value:
         raise OptionsError(f"The {field} cannot be empty.")
     if len(value) > limit:

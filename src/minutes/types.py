@@ -195,6 +195,11 @@ class Transcript:
             return {}
         return {k: round(v / total, 3) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])}
 
+    @property
+    def script(self) -> str:
+        """The Chinese script the text is written in (hk, tw, cn, or auto: as recognised)."""
+        return str(dict(self.metadata).get("options", {}).get("script", "auto"))
+
     def speaker_name(self, speaker_id: str) -> str:
         for s in self.speakers:
             if s.id == speaker_id:

@@ -65,7 +65,9 @@ def test_transcribe_writes_every_format(
     assert r.returncode == 0, r.stderr
     stem = english_meeting_wav.stem
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(f"{stem}.{e}" for e in ("json", "md", "srt", "vtt", "rttm", "txt"))
+    assert names == sorted(
+        f"{stem}.{e}" for e in ("json", "md", "srt", "vtt", "rttm", "txt", "docx")
+    )
     data = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
     assert data["segments"]
     assert "budget" in (out / f"{stem}.srt").read_text(encoding="utf-8").lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,13 @@ def test_corrections_are_saved_and_exported(client, ready_meeting) -> None:
     assert "<script>" not in md  # Markdown export neutralises markup
     for fmt in ("json", "vtt", "rttm", "txt"):
         assert client.get(f"{base}/export/{fmt}", headers=client.alice).status_code == 200
+    word = client.get(f"{base}/export/docx", headers=client.alice)
+    assert word.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert word.headers["content-disposition"].endswith(".docx")
+    from docx import Document
+
+    lines = [p.text for p in Document(io.BytesIO(word.content)).paragraphs]
+    assert any(p.startswith("陳主席 Chair ") and p.endswith(hostile) for p in lines), lines
     assert client.get(f"{base}/export/pdf", headers=client.alice).status_code == 422
 
     # Search: Chinese in either script, English case-insensitively, short words too.

@@ -199,7 +199,15 @@ def test_a_rename_and_a_text_fix_touch_only_their_speaker_and_line() -> None:
     u2 = next(u for u in fixed.utterances if u.id == "u2")
     assert (u2.text, u2.confidence, u2.words) == ("Yes, agreed", 1.0, unsure.utterances[1].words)
     assert [u.confidence for u in fixed.utterances if u.id != "u2"] == [0.2, 0.2, 0.2]
-    for bad, match in (("", "cannot be empty"), ("x" * 20_001, "too long")):
+    # Control characters would make the Word exports impossible to write.
+    typed = edit_text(t, "u2", "Yes,\x07 agreed\x00\x1b")
+    assert next(u.text for u in typed.utterances if u.id == "u2") == "Yes, agreed"
+    assert rename(t, "SPEAKER_00", "Alan\x0b Chan").speakers[0].name == "Alan Chan"
+    for bad, match in (
+        ("", "cannot be empty"),
+        ("\x07", "cannot be empty"),
+        ("x" * 20_001, "too long"),
+    ):
         with pytest.raises(OptionsError, match=match):
             edit_text(t, "u2", bad)
     with pytest.raises(OptionsError, match="too long"):

@@ -148,3 +148,32 @@ def test_openai_answers_leave_out_lines_without_words(transcript: Transcript) ->
     body = json.loads(bytes(_render(t, "verbose_json", {"segment", "word"}).body))
     assert [s["text"] for s in body["segments"]] == ["Hello there.", "好呀 <b>*ok*</b> --> 1"]
     assert body["text"] == json.loads(bytes(_render(transcript, "json", set()).body))["text"]
+
+
+def test_the_word_document_reads_like_the_markdown(transcript: Transcript) -> None:
+    import io
+
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    first, second = transcript.utterances
+    over = Utterance("u0003", 1.5, 1.9, "SPEAKER_01", "", "en", over="SPEAKER_00")
+    # Control characters (from a hand-edited JSON, say) cannot go into XML at all.
+    hostile = replace(second, text="好呀\x07 <b>*ok*</b>\x0b --> 1")
+    t = replace(
+        transcript,
+        utterances=(replace(first, confidence=0.42), over, hostile),
+        metadata={"options": {"script": "cn"}},
+    )
+    doc = Document(io.BytesIO(get_writer("docx").render(t)))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert paragraphs[0] == "Transcript: board meeting.m4a"
+    assert (doc.core_properties.title, doc.core_properties.author) == (paragraphs[0], "minutes")
+    assert "Speakers: Chan Tai Man (0:00:01), Speaker 2 (0:00:02)" in paragraphs
+    assert "Chan Tai Man   0:00:01 · en\nHello there. (unclear audio)" in paragraphs
+    note = "(spoke over Chan Tai Man; words not recognised)"
+    assert f"Speaker 2   0:00:01 · en\n{note}" in paragraphs
+    assert "Speaker 2   1:01:01 · yue\n好呀 <b>*ok*</b> --> 1" in paragraphs
+    # Simplified text gets a Simplified face, whatever the reader's locale.
+    fonts = doc.styles["Normal"].element.rPr.rFonts
+    assert fonts.get(qn("w:eastAsia")) == "Microsoft YaHei"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from minutes.errors import InputError, OptionsError
 from minutes.formats.base import Writer, atomic_write_text
+from minutes.formats.docx import DocxWriter
 from minutes.formats.writers import (
     JsonWriter,
     MarkdownWriter,
@@ -25,12 +26,14 @@ WRITERS: dict[str, type[Writer]] = {
     "vtt": VttWriter,
     "rttm": RttmWriter,
     "txt": TextWriter,
+    "docx": DocxWriter,
 }
 FORMATS = tuple(WRITERS)
 
 
 def get_writer(fmt: str) -> Writer:
-    """The writer for a format name (``json``, ``md``, ``srt``, ``vtt``, ``rttm``, ``txt``)."""
+    """The writer for a format name (``json``, ``md``, ``srt``, ``vtt``, ``rttm``, ``txt``,
+    ``docx``)."""
     try:
         return WRITERS[fmt.strip().lower()]()
     except KeyError:

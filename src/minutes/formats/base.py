@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Protocol
@@ -15,17 +16,28 @@ from minutes.types import Transcript
 class Writer(Protocol):
     extension: str
 
-    def render(self, transcript: Transcript) -> str:
-        """The whole document as text."""
+    def render(self, transcript: Transcript) -> str | bytes:
+        """The whole document: text, or bytes for a binary format (docx)."""
         ...
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place.
+# What XML 1.0 cannot hold (C0 controls other than tab and newlines, lone surrogates,
+# U+FFFE/FFFF): python-docx refuses a whole document over one such character.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters an XML document cannot carry."""
+    return _NOT_XML.sub("", text)
+
+
+def atomic_write_text(path: Path, text: str | bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place (text as
+    UTF-8).
 
     A crash or a full disk leaves either the old file or none, never half a file.
     """
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8") if isinstance(text, str) else text)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from minutes.formats.base import clock, timestamp
 from minutes.types import Transcript, Utterance
@@ -38,25 +39,12 @@ class MarkdownWriter:
     extension = "md"
 
     def render(self, transcript: Transcript) -> str:
-        title = transcript.source.rsplit("/", 1)[-1] or "Meeting"
-        lines = [f"# Transcript: {_md(title)}", ""]
-        lines.append(f"- Duration: {clock(transcript.duration)}")
-        if transcript.language_share:
-            share = ", ".join(
-                f"{LANGUAGE_NAMES.get(k, k)} {v:.0%}" for k, v in transcript.language_share.items()
-            )
-            lines.append(f"- Languages: {share}")
-        if transcript.speakers:
-            talk = ", ".join(f"{_md(s.name)} ({clock(s.talk_time)})" for s in transcript.speakers)
-            lines.append(f"- Speakers: {talk}")
+        lines = [f"# Transcript: {_md(title_of(transcript))}", ""]
+        lines += [f"- {line}" for line in header(transcript, _md)]
         lines.append("")
-        unclear = sum(u.unclear for u in transcript.utterances)
-        if unclear:
-            lines.append(
-                f"Lines marked *(unclear audio)* ({unclear}) were probably misheard: "
-                "check them against the recording."
-            )
-            lines.append("")
+        note = unclear_note(transcript)
+        if note:
+            lines += [note.replace("(unclear audio)", "*(unclear audio)*"), ""]
         for u in transcript.utterances:
             name = _md(transcript.speaker_name(u.speaker))
             lines.append(f"**{name}** [{clock(u.start)}] *{u.language}*  ")
@@ -66,6 +54,36 @@ class MarkdownWriter:
                 lines.append(f"*{_md(line_text(transcript, u))}*")
             lines.append("")
         return "\n".join(lines)
+
+
+def title_of(transcript: Transcript) -> str:
+    """The recording's file name, which names the meeting in readable exports."""
+    return transcript.source.replace("\\", "/").rsplit("/", 1)[-1] or "Meeting"
+
+
+def header(transcript: Transcript, escape: Callable[[str], str] = str) -> list[str]:
+    """Duration, languages and speakers: what a readable export opens with."""
+    lines = [f"Duration: {clock(transcript.duration)}"]
+    if transcript.language_share:
+        share = ", ".join(
+            f"{LANGUAGE_NAMES.get(k, k)} {v:.0%}" for k, v in transcript.language_share.items()
+        )
+        lines.append(f"Languages: {share}")
+    if transcript.speakers:
+        talk = ", ".join(f"{escape(s.name)} ({clock(s.talk_time)})" for s in transcript.speakers)
+        lines.append(f"Speakers: {talk}")
+    return lines
+
+
+def unclear_note(transcript: Transcript) -> str | None:
+    """A reminder to check the lines the recogniser was unsure of, if there are any."""
+    unclear = sum(u.unclear for u in transcript.utterances)
+    if not unclear:
+        return None
+    return (
+        f"Lines marked (unclear audio) ({unclear}) were probably misheard: "
+        "check them against the recording."
+    )
 
 
 class SrtWriter:

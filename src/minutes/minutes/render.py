@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from minutes.formats.base import clock
+from minutes.formats.base import clock, xml_safe
 from minutes.minutes.schema import Evidence, Minutes
 
 HEADINGS = {
@@ -105,28 +104,31 @@ def to_markdown(m: Minutes) -> str:
 
 def to_docx(m: Minutes) -> bytes:
     """A Word document of the minutes (python-docx)."""
-    from docx import Document
+    from minutes.formats.docx import document_bytes, new_document
 
     h = _h(m.language)
-    doc = Document()
-    doc.add_heading(m.title, level=0)
-    doc.add_paragraph(f"{h['minutes']} · {m.language} · {m.backend}")
+    doc = new_document(m.title, "cn" if m.language == "zh-CN" else "hk")
+
+    def para(text: str, style: str | None = None) -> None:
+        # python-docx refuses the whole document over one control character in a quote.
+        doc.add_paragraph(xml_safe(text), style=style)
+
+    doc.add_heading(xml_safe(m.title), level=0)
+    para(f"{h['minutes']} · {m.language} · {m.backend}")
     doc.add_heading(h["attendees"], level=1)
     for a in m.attendees:
-        doc.add_paragraph(
-            f"{a.name} — {clock(a.talk_time)} ({round(a.share * 100)}%)", style="List Bullet"
-        )
+        para(f"{a.name} — {clock(a.talk_time)} ({round(a.share * 100)}%)", style="List Bullet")
     doc.add_heading(h["summary"], level=1)
     for i in m.summary:
-        doc.add_paragraph(f"{i.text} [{cite(i.evidence, m.language)}]", style="List Bullet")
+        para(f"{i.text} [{cite(i.evidence, m.language)}]", style="List Bullet")
     doc.add_heading(h["topics"], level=1)
     for t in m.topics:
-        doc.add_paragraph(f"{clock(t.start)}–{clock(t.end)} {t.title}", style="List Bullet")
+        para(f"{clock(t.start)}–{clock(t.end)} {t.title}", style="List Bullet")
     doc.add_heading(h["decisions"], level=1)
     for i in m.decisions:
-        doc.add_paragraph(f"{i.text} [{cite(i.evidence, m.language)}]", style="List Number")
+        para(f"{i.text} [{cite(i.evidence, m.language)}]", style="List Number")
     if not m.decisions:
-        doc.add_paragraph(h["none"])
+        para(h["none"])
     doc.add_heading(h["actions"], level=1)
     if m.action_items:
         table = doc.add_table(rows=1, cols=5)
@@ -148,16 +150,14 @@ def to_docx(m: Minutes) -> bytes:
                 cite(action.evidence, m.language),
             )
             for cell, value in zip(cells, values, strict=True):
-                cell.text = value
+                cell.text = xml_safe(value)
     else:
-        doc.add_paragraph(h["none"])
+        para(h["none"])
     if m.warnings:
         doc.add_heading(h["notes"], level=1)
         for w in m.warnings:
-            doc.add_paragraph(w, style="List Bullet")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+            para(w, style="List Bullet")
+    return document_bytes(doc)
 
 
 MINUTES_FORMATS = ("md", "docx", "json")

@@ -68,7 +68,7 @@ def output_language(transcript: Transcript, requested: str) -> str:
         return requested
     if transcript.language == "en" or not transcript.language:
         return "en"
-    return "zh-CN" if _script(transcript) == "cn" else "zh-HK"
+    return "zh-CN" if transcript.script == "cn" else "zh-HK"
 
 
 def summarize(
@@ -109,7 +109,7 @@ def _flag_unclear(minutes: Minutes) -> Minutes:
 def _extractive(transcript: Transcript, options: MinutesOptions, language: str) -> Minutes:
     index = EvidenceIndex(transcript)
     found = extractive.extract(transcript)
-    convert = _converter(language, _script(transcript))
+    convert = _converter(language, transcript.script)
     warnings = []
     if language == "en" and transcript.language not in ("en", ""):
         warnings.append(
@@ -150,10 +150,6 @@ def _extractive(transcript: Transcript, options: MinutesOptions, language: str) 
         backend="extractive",
         warnings=tuple(warnings),
     )
-
-
-def _script(transcript: Transcript) -> str:
-    return str(dict(transcript.metadata).get("options", {}).get("script", "auto"))
 
 
 def _converter(language: str, source_script: str) -> Callable[[str], str]:

@@ -26,12 +26,13 @@ from minutes.server.tables import Meeting
 router = APIRouter(prefix="/api", tags=["meetings"])
 
 MEDIA_TYPES = {
-    "json": "application/json",
-    "md": "text/markdown",
-    "srt": "application/x-subrip",
-    "vtt": "text/vtt",
-    "rttm": "text/plain",
-    "txt": "text/plain",
+    "json": "application/json; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "srt": "application/x-subrip; charset=utf-8",
+    "vtt": "text/vtt; charset=utf-8",
+    "rttm": "text/plain; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -289,7 +290,7 @@ def get_transcript(meeting_id: str, ctx: Ctx, user: User) -> Response:
 
 @router.get("/meetings/{meeting_id}/export/{fmt}")
 def export(meeting_id: str, fmt: str, ctx: Ctx, user: User) -> Response:
-    """The transcript in one of json, md, srt, vtt, rttm, txt, as a download."""
+    """The transcript in one of json, md, srt, vtt, rttm, txt, docx, as a download."""
     if fmt not in FORMATS:
         raise OptionsError(f"Unknown format {fmt!r}; choose from: {', '.join(FORMATS)}.")
     with ctx.db.session() as s:
@@ -299,9 +300,7 @@ def export(meeting_id: str, fmt: str, ctx: Ctx, user: User) -> Response:
             raise NotFoundError(f"The transcript is not ready (the meeting is {m.status}).")
         title = m.title
     writer = get_writer(fmt)
-    return attachment(
-        writer.render(t), MEDIA_TYPES[fmt] + "; charset=utf-8", title, f".{writer.extension}"
-    )
+    return attachment(writer.render(t), MEDIA_TYPES[fmt], title, f".{writer.extension}")
 
 
 @router.get("/meetings/{meeting_id}/audio")

@@ -4,7 +4,7 @@
 
 const COLORS = ["#1f77b4", "#d95f02", "#1b9e77", "#7570b3", "#c2185b", "#66a61e",
   "#a6761d", "#e6ab02", "#0097a7", "#5d4037"];
-const FORMATS = ["srt", "vtt", "txt", "md", "json", "rttm"];
+const FORMATS = ["docx", "srt", "vtt", "txt", "md", "json", "rttm"];
 
 const state = { me: null, lang: "en", streams: [] };
 
