@@ -58,6 +58,25 @@ def test_official_openai_client(live, english_meeting_wav: Path) -> None:
     assert "budget" in plain.text.lower()
     assert "million" in plain.text.lower()
 
+    # Streamed as OpenAI streams its newer models: deltas that add up to the text.
+    with english_meeting_wav.open("rb") as f:
+        events = list(
+            client.audio.transcriptions.create(model="gpt-4o-transcribe", file=f, stream=True)
+        )
+    assert [e.type for e in events[:-1]] == ["transcript.text.delta"] * (len(events) - 1)
+    assert len(events) >= 4  # a delta per sentence
+    done = events[-1]
+    assert done.type == "transcript.text.done"
+    assert "".join(e.delta for e in events[:-1]) == done.text
+    assert "budget" in done.text.lower()
+    with (
+        pytest.raises(openai.BadRequestError, match="stream=true works with"),
+        english_meeting_wav.open("rb") as f,
+    ):
+        client.audio.transcriptions.create(
+            model="whisper-1", file=f, stream=True, response_format="srt"
+        )
+
     with english_meeting_wav.open("rb") as f:
         verbose = client.audio.transcriptions.create(
             model="whisper-1",
@@ -126,6 +145,20 @@ def test_openai_client_gets_speakers_and_known_names(
     assert set(speakers) <= {"A", "B", "C"}
     assert all(s.type == "transcript.text.segment" and s.start < s.end for s in plain.segments)
     assert "budget" in plain.text.lower()
+    with english_meeting_wav.open("rb") as f:
+        events = list(
+            client.audio.transcriptions.create(
+                model="gpt-4o-transcribe-diarize",
+                file=f,
+                response_format="diarized_json",
+                stream=True,
+            )
+        )
+    streamed = [e for e in events if e.type == "transcript.text.segment"]
+    assert streamed[0].speaker == "A"
+    assert len({e.speaker for e in streamed}) >= 2
+    assert events[-1].type == "transcript.text.done"
+    assert " ".join(e.text for e in streamed) == events[-1].text
 
     # The meeting's second voice saying something else: a held-out reference.
     clip = espeak.speak(

@@ -150,6 +150,36 @@ def test_openai_answers_leave_out_lines_without_words(transcript: Transcript) ->
     assert body["text"] == json.loads(bytes(_render(transcript, "json", set()).body))["text"]
 
 
+def test_openai_stream_events_add_up_to_the_text(transcript: Transcript) -> None:
+    from minutes.server.routes.openai_compat import _render, stream_events
+
+    over = Utterance("u0003", 1.5, 1.9, "SPEAKER_01", "", "en", over="SPEAKER_00")
+    chinese = Utterance("u0004", 3664.0, 3665.0, "SPEAKER_00", "好。", "yue")
+    t = replace(
+        transcript,
+        utterances=(*transcript.utterances[:1], over, *transcript.utterances[1:], chinese),
+    )
+    events = stream_events(t, diarized=False)
+    assert [e["type"] for e in events] == ["transcript.text.delta"] * 3 + ["transcript.text.done"]
+    deltas = [e["delta"] for e in events[:-1]]
+    assert deltas == ["Hello there.", " 好呀 <b>*ok*</b> --> 1", " 好。"]
+    assert "".join(deltas) == events[-1]["text"]
+    assert events[-1]["text"] == json.loads(bytes(_render(t, "json", set()).body))["text"]
+
+    diarized = stream_events(t, diarized=True)
+    segments = [e for e in diarized if e["type"] == "transcript.text.segment"]
+    assert [(s["id"], s["speaker"], s["text"]) for s in segments] == [
+        ("seg_000", "A", "Hello there."),
+        ("seg_001", "B", "好呀 <b>*ok*</b> --> 1"),
+        ("seg_002", "A", "好。"),
+    ]
+    assert [e.get("segment_id") for e in diarized if e["type"] == "transcript.text.delta"] == [
+        "seg_000",
+        "seg_001",
+        "seg_002",
+    ]
+
+
 def test_the_word_document_reads_like_the_markdown(transcript: Transcript) -> None:
     import io
 

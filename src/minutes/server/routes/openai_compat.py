@@ -10,11 +10,14 @@ import asyncio
 import base64
 import binascii
 import io
+import json
+import time
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from minutes.assemble import join_words
@@ -31,6 +34,9 @@ from minutes.voiceprints import Voiceprint, enrol
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 RESPONSE_FORMATS = ("json", "text", "srt", "vtt", "verbose_json", "diarized_json")
+STREAM_FORMATS = ("json", "text", "diarized_json")
+FINISHED = ("done", "failed", "cancelled")
+KEEPALIVE = 1.0  # seconds between comment lines while a streamed job runs
 # Known speakers per request: OpenAI takes up to four, of 2–10 s each.
 MAX_KNOWN_SPEAKERS = 8
 KNOWN_SPEAKER_MIN_SECONDS = 2.0
@@ -83,6 +89,7 @@ async def transcriptions(
     speaker_references: Annotated[
         list[str] | None, Form(alias="known_speaker_references[]")
     ] = None,
+    stream: Annotated[bool, Form()] = False,
 ) -> Response:
     """Transcribe one file and answer when done (``whisper-1`` means the default model).
 
@@ -90,9 +97,18 @@ async def transcriptions(
     segments carry a speaker, named where it is one of the ``known_speaker_names[]``
     (voices given as data URLs in ``known_speaker_references[]``) or one the user
     enrolled, and lettered A, B, … otherwise.
+
+    ``stream=true`` answers with OpenAI's server-sent events: a comment line each second
+    while the job runs, then a ``transcript.text.delta`` per sentence (and, diarized, a
+    ``transcript.text.segment``), then ``transcript.text.done``. The recording is
+    transcribed whole first, so the deltas come together at the end.
     """
     if response_format not in RESPONSE_FORMATS:
         raise HTTPException(400, f"response_format must be one of {', '.join(RESPONSE_FORMATS)}.")
+    if stream and response_format not in STREAM_FORMATS:
+        raise HTTPException(
+            400, f"stream=true works with response_format {', '.join(STREAM_FORMATS)}."
+        )
     diarize = response_format == "diarized_json" or "diarize" in model.lower()
     knobs: dict[str, Any] = {
         "language": _language(language),
@@ -112,14 +128,72 @@ async def transcriptions(
     meeting, job_id = await run_in_threadpool(
         create_meeting, ctx, user.id, file, knobs, origin="openai"
     )
-    job = await _wait(ctx, job_id)
+    if stream:
+        return StreamingResponse(
+            _stream(ctx, user.id, meeting.id, job_id, response_format == "diarized_json"),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    transcript = await _finished(ctx, user.id, meeting.id, job_id)
+    return _render(transcript, response_format, set(granularities or ["segment"]))
+
+
+async def _finished(ctx: Ctx, owner_id: int, meeting_id: str, job_id: int) -> Transcript:
+    """The transcript once the job is done; an error saying why when it is not."""
+    async for job in _watch(ctx, job_id):
+        if job.status in FINISHED:
+            break
     if job.status != "done":
         raise HTTPException(
             500 if job.status == "failed" else 409,
             f"Transcription {job.status}: {job.message or 'no reason given'}",
         )
-    transcript = await run_in_threadpool(_transcript, ctx, user.id, meeting.id)
-    return _render(transcript, response_format, set(granularities or ["segment"]))
+    return await run_in_threadpool(_transcript, ctx, owner_id, meeting_id)
+
+
+async def _stream(
+    ctx: Ctx, owner_id: int, meeting_id: str, job_id: int, diarized: bool
+) -> AsyncIterator[str]:
+    """The job's server-sent events: comment lines while it runs (so that no proxy
+    closes a quiet connection), then the transcript's events, or an error event that
+    OpenAI's clients raise."""
+    last = time.monotonic()
+    try:
+        async for job in _watch(ctx, job_id):
+            if job.status in FINISHED:
+                break
+            if time.monotonic() - last >= KEEPALIVE:
+                last = time.monotonic()
+                yield f": {job.stage or job.status} {job.progress:.0%}\n\n"
+        transcript = await _finished(ctx, owner_id, meeting_id, job_id)
+    except HTTPException as e:
+        yield _sse({"error": {"message": e.detail, "type": "server_error"}})
+        return
+    for event in stream_events(transcript, diarized):
+        yield _sse(event)
+
+
+def _sse(data: dict[str, Any]) -> str:
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def stream_events(t: Transcript, diarized: bool) -> list[dict[str, Any]]:
+    """OpenAI's streaming events for a finished transcript: one delta per sentence,
+    whose concatenation is the done event's text."""
+    t = sentences(_heard(t))
+    labels = speaker_labels(t) if diarized else {}
+    pieces = _pieces([u.text for u in t.utterances])
+    events: list[dict[str, Any]] = []
+    for i, (u, delta) in enumerate(zip(t.utterances, pieces, strict=True)):
+        if diarized:
+            events.append(
+                {"type": "transcript.text.delta", "delta": delta, "segment_id": f"seg_{i:03d}"}
+            )
+            events.append(_segment(i, u, labels))
+        else:
+            events.append({"type": "transcript.text.delta", "delta": delta})
+    events.append({"type": "transcript.text.done", "text": "".join(pieces)})
+    return events
 
 
 def _known_speakers(ctx: Ctx, names: list[str], references: list[str]) -> list[Voiceprint]:
@@ -182,7 +256,9 @@ def _language(value: str | None) -> str:
     return code
 
 
-async def _wait(ctx: Ctx, job_id: int) -> Job:
+async def _watch(ctx: Ctx, job_id: int) -> AsyncIterator[Job]:
+    """The job four times a second, until it has finished."""
+
     def poll() -> Job | None:
         with ctx.db.session() as s:
             return s.get(Job, job_id)
@@ -191,8 +267,9 @@ async def _wait(ctx: Ctx, job_id: int) -> Job:
         job = await run_in_threadpool(poll)
         if job is None:
             raise HTTPException(409, "The transcription was deleted before it finished.")
-        if job.status in ("done", "failed", "cancelled"):
-            return job
+        yield job
+        if job.status in FINISHED:
+            return
         await asyncio.sleep(0.25)
 
 
@@ -248,8 +325,7 @@ def sentences(t: Transcript) -> Transcript:
 
 
 def _render(t: Transcript, fmt: str, granularities: set[str]) -> Response:
-    # OpenAI's clients read text: interjections heard only over someone have none.
-    t = replace(t, utterances=tuple(u for u in t.utterances if u.heard))
+    t = _heard(t)
     text = _text(t)
     if fmt == "text":
         return PlainTextResponse(text)
@@ -267,17 +343,7 @@ def _render(t: Transcript, fmt: str, granularities: set[str]) -> Response:
                 "task": "transcribe",
                 "duration": round(t.duration, 3),
                 "text": text,
-                "segments": [
-                    {
-                        "type": "transcript.text.segment",
-                        "id": f"seg_{i:03d}",
-                        "start": u.start,
-                        "end": u.end,
-                        "text": u.text,
-                        "speaker": labels.get(u.speaker, u.speaker),
-                    }
-                    for i, u in enumerate(t.utterances)
-                ],
+                "segments": [_segment(i, u, labels) for i, u in enumerate(t.utterances)],
                 "usage": {"type": "duration", "seconds": round(t.duration, 3)},
             }
         )
@@ -312,6 +378,23 @@ def _render(t: Transcript, fmt: str, granularities: set[str]) -> Response:
     return JSONResponse(body)
 
 
+def _heard(t: Transcript) -> Transcript:
+    # OpenAI's clients read text: interjections heard only over someone have none.
+    return replace(t, utterances=tuple(u for u in t.utterances if u.heard))
+
+
+def _segment(i: int, u: Utterance, labels: dict[str, str]) -> dict[str, Any]:
+    """One diarized segment, as in OpenAI's ``diarized_json`` and its stream."""
+    return {
+        "type": "transcript.text.segment",
+        "id": f"seg_{i:03d}",
+        "start": u.start,
+        "end": u.end,
+        "text": u.text,
+        "speaker": labels.get(u.speaker, u.speaker),
+    }
+
+
 def speaker_labels(t: Transcript) -> dict[str, str]:
     """OpenAI's speaker labels: the name of a voice recognised from a voiceprint, else
     A, B, … in the order people first speak."""
@@ -331,12 +414,18 @@ def _letters(i: int) -> str:
 
 
 def _text(t: Transcript) -> str:
-    # Chinese utterances join without spaces; anything else with one.
-    out = ""
-    for u in t.utterances:
-        if out and not (_cjk(out[-1]) and _cjk(u.text[:1])):
-            out += " "
-        out += u.text
+    return "".join(_pieces([u.text for u in t.utterances]))
+
+
+def _pieces(texts: Sequence[str]) -> list[str]:
+    """Each text with the separator that joins it to the ones before: nothing between
+    Chinese and Chinese, one space otherwise."""
+    out: list[str] = []
+    last = ""
+    for text in texts:
+        gap = " " if last and not (_cjk(last) and _cjk(text[:1])) else ""
+        out.append(gap + text)
+        last = text[-1:] or last
     return out
 
 
