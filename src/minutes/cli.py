@@ -141,8 +141,7 @@ def _run(
     pipeline = Pipeline(options)
     with StageBars(err) as bars:
         transcript = pipeline.run_file(meeting, progress=bars)
-    for w in transcript.metadata.get("warnings", []):
-        err.print(f"[yellow]Note:[/] {escape(w)}")
+    _notes(transcript)
     paths = write_all(transcript, out_dir, Path(meeting).stem, fmts)
     _summary(transcript)
     if minutes is not None:
@@ -150,6 +149,19 @@ def _run(
     for p in paths:
         err.print(f"[green]Wrote[/] {escape(str(p))}")
     return paths
+
+
+def _notes(transcript: Transcript) -> None:
+    """The run's warnings, and what to do about an uncertain speaker count."""
+    for w in transcript.metadata.get("warnings", []):
+        err.print(f"[yellow]Note:[/] {escape(w)}")
+    span = transcript.metadata.get("speaker_count_range")
+    if span and span[0] != span[1]:
+        err.print(
+            "[dim]If you know how many people spoke, run again with --num-speakers N "
+            f"(likely {span[0]}–{span[1]}), or fix the speakers with `minutes edit merge` "
+            "and `minutes edit move`.[/]"
+        )
 
 
 def _minutes_options(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -40,3 +41,20 @@ def test_minutes_items_with_brackets_print_as_said(printed: io.StringIO, tmp_pat
     text = printed.getvalue()
     assert "I will send the [/] report by Friday. — [red]Mary[/] (due by Friday)" in text
     assert all(p.is_file() for p in written)
+
+
+def test_an_uncertain_count_says_how_to_settle_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    buffer = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=buffer, width=200))
+    t = transcript([("A", "Hello."), ("B", "Hi.")])
+    warning = "the speaker count is uncertain: 2 found, 2–3 at slightly stricter settings"
+    uncertain = dataclasses.replace(
+        t, metadata={"warnings": [warning], "speaker_count_range": [2, 3]}
+    )
+    cli._notes(uncertain)
+    assert f"Note: {warning}" in buffer.getvalue()
+    assert "run again with --num-speakers N (likely 2–3)" in buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    cli._notes(dataclasses.replace(t, metadata={"speaker_count_range": [2, 2]}))
+    assert buffer.getvalue() == ""
