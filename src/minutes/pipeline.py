@@ -19,7 +19,7 @@ from minutes.language import ScriptConverter, text_language
 from minutes.models import ModelRegistry
 from minutes.options import PipelineOptions
 from minutes.stages.asr_whisper import WhisperTranscriber
-from minutes.stages.base import Progress, no_progress
+from minutes.stages.base import Preview, Progress, no_preview, no_progress
 from minutes.stages.diarize import EmbeddingDiarizer, one_speaker
 from minutes.stages.diarize_segmentation import SegmentationDiarizer
 from minutes.stages.embed_campp import CamppEmbedder
@@ -27,6 +27,7 @@ from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder
 from minutes.stages.segment_pyannote import SegmentationModel
 from minutes.stages.vad_silero import SileroVad
 from minutes.types import (
+    PreviewLine,
     Segment,
     SpeechRegion,
     Transcript,
@@ -164,16 +165,23 @@ class Pipeline:
         source: str | Path | BinaryIO,
         progress: Progress = no_progress,
         name: str | None = None,
+        preview: Preview = no_preview,
     ) -> Transcript:
         """Decode and transcribe one recording."""
         _ = self.asr  # a missing or broken model fails now, before any decoding work
         progress("decode", 0.0, 1.0)
         audio = decode(source, name=name)
         progress("decode", 1.0, 1.0)
-        return self.run(audio, progress)
+        return self.run(audio, progress, preview)
 
-    def run(self, audio: Audio, progress: Progress = no_progress) -> Transcript:
-        """Transcribe decoded audio: VAD, ASR, diarization, assembly."""
+    def run(
+        self, audio: Audio, progress: Progress = no_progress, preview: Preview = no_preview
+    ) -> Transcript:
+        """Transcribe decoded audio: VAD, ASR, diarization, assembly.
+
+        ``preview`` gets each stretch's text (in the chosen script) as soon as it is
+        read, for people following a long job; the transcript is what counts.
+        """
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         regions = self.vad.detect(audio, progress)
@@ -186,7 +194,12 @@ class Pipeline:
         timings["diarize"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        segments = self.asr.transcribe(audio, regions, progress, turns) if regions else []
+        script = ScriptConverter(self.options.script)
+
+        def heard(lines: Sequence[PreviewLine]) -> None:
+            preview([replace(line, text=script.convert(line.text)) for line in lines])
+
+        segments = self.asr.transcribe(audio, regions, progress, turns, heard) if regions else []
         timings["asr"] = time.perf_counter() - t0
 
         progress("assemble", 0.0, 1.0)

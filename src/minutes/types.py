@@ -77,6 +77,19 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class PreviewLine:
+    """Text as first read, while a recording is still being transcribed: before the
+    language pass, speakers and layout, so the final transcript may differ."""
+
+    start: float
+    end: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": round(self.start, 2), "end": round(self.end, 2), "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
     """A stretch of time in which one speaker talks. Turns of different speakers may overlap."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import jiwer
 import numpy as np
@@ -138,6 +139,27 @@ def test_progress_reports_every_stage(pipeline, english_meeting_wav) -> None:
     assert {"decode", "vad", "embed", "asr", "assemble"} <= seen.keys()
     for done, total in seen.values():
         assert done == pytest.approx(total)
+
+
+def test_text_is_previewed_as_it_is_read(pipeline, english_meeting_wav, espeak) -> None:
+    """Each stretch's first reading reaches the preview hook during recognition, in the
+    transcript's script; the transcript itself is unchanged by watching."""
+    from minutes.audio import Audio
+    from minutes.language import ScriptConverter
+    from minutes.synth import Voice
+
+    heard = []
+    t = pipeline.run_file(english_meeting_wav, preview=heard.extend)
+    assert t == replace(pipeline.run_file(english_meeting_wav), metadata=t.metadata)
+    assert all(0 <= line.start < line.end <= t.duration + 0.5 for line in heard)
+    assert "budget" in " ".join(line.text for line in heard).lower()
+
+    mandarin = espeak.speak("我们今天讨论交通预算，下个星期再开会。", Voice("cmn+f4", 145, 15))
+    heard = []
+    pipeline.run(Audio.from_array(mandarin), preview=heard.extend)
+    text = "".join(line.text for line in heard)
+    assert text
+    assert ScriptConverter("hk").convert(text) == text  # HK Traditional, as asked
 
 
 def test_tiny_en_model(registry, english_meeting) -> None:

@@ -6,6 +6,7 @@ parallel requests while a transcription runs.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -223,6 +224,28 @@ def _wait_status(c: httpx.Client, mid: str, done: Any, timeout: float = 300) -> 
 def _lines(c: httpx.Client, mid: str) -> list[tuple[str, str]]:
     t = c.get(f"/api/meetings/{mid}/transcript").json()
     return [(u["speaker"], u["text"]) for u in t["segments"]]
+
+
+def test_the_page_sees_text_while_the_job_runs(live, english_meeting_wav: Path) -> None:
+    """The progress events carry the first readings while the job runs, then the
+    finished transcript takes over."""
+    server, token = live
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=300) as c:
+        with english_meeting_wav.open("rb") as f:
+            mid = c.post("/api/meetings", files={"file": (english_meeting_wav.name, f)}).json()[
+                "meeting"
+            ]["id"]
+        states = []
+        with c.stream("GET", f"/api/meetings/{mid}/events") as r:
+            for line in r.iter_lines():
+                if line.startswith("data: "):
+                    states.append(json.loads(line[6:]))
+        assert states[-1]["status"] == "ready"
+        seen = [line for st in states for line in st.get("preview", [])]
+        assert "budget" in " ".join(line["text"] for line in seen).lower()
+        assert all(st["job"]["status"] == "running" for st in states if "preview" in st)
+        assert "budget" in " ".join(text for _, text in _lines(c, mid)).lower()
 
 
 def test_killed_server_finishes_the_job_after_restart(live, long_meeting: Path) -> None:

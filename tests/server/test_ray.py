@@ -49,8 +49,11 @@ def _request(path: Path, **knobs: Any) -> Any:
 
 def test_a_job_runs_in_a_ray_actor_with_its_progress(ray_executor, english_meeting_wav) -> None:
     seen: list[tuple[str, float, float]] = []
-    t = ray_executor.run(_request(english_meeting_wav), lambda *a: seen.append(a))
+    heard: list[Any] = []
+    t = ray_executor.run(_request(english_meeting_wav), lambda *a: seen.append(a), heard.extend)
     assert "budget" in t.text.lower()
+    # The first readings came back through the same queue as they were made.
+    assert "budget" in " ".join(line.text for line in heard).lower()
     assert len(t.speakers) >= 2
     assert t.source.endswith("budget meeting 會議.wav")  # the upload's name, not the actor's copy
     stages = [s for s, _, _ in seen]

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from minutes.errors import JobError
 from minutes.models import ModelRegistry
 from minutes.options import PipelineOptions
-from minutes.stages.base import Progress
+from minutes.stages.base import Preview, Progress, no_preview
 from minutes.types import Transcript
 
 
@@ -32,8 +32,11 @@ class JobRequest:
 
 
 class Executor(Protocol):
-    def run(self, request: JobRequest, progress: Progress) -> Transcript:
-        """Transcribe the request's recording, calling ``progress`` as it goes."""
+    def run(
+        self, request: JobRequest, progress: Progress, preview: Preview = no_preview
+    ) -> Transcript:
+        """Transcribe the request's recording, calling ``progress`` as it goes and
+        ``preview`` with text as it is first read."""
         ...
 
 
@@ -45,7 +48,9 @@ class LocalExecutor:
     _pipelines: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def run(self, request: JobRequest, progress: Progress) -> Transcript:
+    def run(
+        self, request: JobRequest, progress: Progress, preview: Preview = no_preview
+    ) -> Transcript:
         from minutes.pipeline import Pipeline
 
         key = request.options.asr.model
@@ -56,7 +61,9 @@ class LocalExecutor:
                 if base is not None
                 else Pipeline(request.options, self.registry)
             )
-        transcript = pipeline.run_file(request.media_path, progress, name=request.filename)
+        transcript = pipeline.run_file(
+            request.media_path, progress, name=request.filename, preview=preview
+        )
         with self._lock:
             self._pipelines[key] = pipeline
         return transcript

@@ -32,6 +32,7 @@ from minutes.server import meetings
 from minutes.server.db import Database
 from minutes.server.executors import Executor, JobCancelledError, JobRequest
 from minutes.server.job_options import options_from_json, owner_glossary, owner_voiceprints
+from minutes.server.previews import Previews
 from minutes.server.tables import Job, Meeting, as_utc, utcnow
 from minutes.stages.base import Progress
 from minutes.types import Transcript
@@ -120,6 +121,7 @@ class Worker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.previews = Previews()
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -247,7 +249,9 @@ class Worker:
         beat = threading.Thread(target=tracker.heartbeat_loop, daemon=True)
         beat.start()
         try:
-            transcript = self.executor.run(request, tracker.progress)
+            transcript = self.executor.run(
+                request, tracker.progress, lambda lines: self.previews.add(job_id, lines)
+            )
             minutes = self._minutes(transcript, title, tracker.progress)
         except JobCancelledError:
             self._finish(job_id, "cancelled", "cancelled by the user")
@@ -262,6 +266,7 @@ class Worker:
             self._finish(job_id, "done", "", transcript, minutes)
         finally:
             tracker.stop()
+            self.previews.drop(job_id)
 
     def _minutes(self, transcript: Transcript, title: str, progress: Progress) -> Minutes | None:
         """Minutes for a new transcript; a failure here never loses the transcript."""

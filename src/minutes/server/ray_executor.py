@@ -20,19 +20,22 @@ import queue
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from minutes.errors import JobError, MinutesError, OptionsError
 from minutes.options import PipelineOptions
 from minutes.server.executors import JobCancelledError, JobRequest, LocalExecutor
-from minutes.stages.base import Progress
-from minutes.types import Transcript
+from minutes.stages.base import Preview, Progress, no_preview
+from minutes.types import PreviewLine, Transcript
 
 # Seconds between the actor's progress reports (and its looks for a cancellation).
 REPORT_EVERY = 0.5
 # How long a cancelled job may take to notice before the server stops waiting.
 CANCEL_GRACE = 60.0
+# Marks a message of preview lines on the events queue (the others are progress).
+PREVIEW = "preview"
 
 
 def _ray() -> Any:
@@ -78,11 +81,15 @@ class PipelineActor:
             with contextlib.suppress(Full):
                 events.put_nowait((stage, done, total))
 
+        def preview(lines: Sequence[PreviewLine]) -> None:
+            with contextlib.suppress(Full):
+                events.put_nowait((PREVIEW, tuple(lines)))
+
         with tempfile.TemporaryDirectory(prefix="minutes-ray-") as tmp:
             path = Path(tmp) / "media"
             path.write_bytes(media)
             request = JobRequest(0, "", path, filename, options)
-            return self._local.run(request, progress)
+            return self._local.run(request, progress, preview)
 
 
 class RayExecutor:
@@ -108,11 +115,14 @@ class RayExecutor:
         self._local: LocalExecutor | None = None
         self._lock = threading.Lock()
 
-    def run(self, request: JobRequest, progress: Progress) -> Transcript:
-        """Transcribe on the cluster, passing its progress to ``progress``."""
+    def run(
+        self, request: JobRequest, progress: Progress, preview: Preview = no_preview
+    ) -> Transcript:
+        """Transcribe on the cluster, passing its progress to ``progress`` and its
+        first readings to ``preview``."""
         actor = self._idle.get()
         try:
-            return self._run_on(actor, request, progress)
+            return self._run_on(actor, request, progress, preview)
         except self._ray.exceptions.RayActorError as e:
             # The actor's process or node died: the next job gets a new one.
             actor = self._actor_class.remote()
@@ -123,7 +133,9 @@ class RayExecutor:
         finally:
             self._idle.put(actor)
 
-    def _run_on(self, actor: Any, request: JobRequest, progress: Progress) -> Transcript:
+    def _run_on(
+        self, actor: Any, request: JobRequest, progress: Progress, preview: Preview
+    ) -> Transcript:
         from ray.util.queue import Queue
 
         ray = self._ray
@@ -137,10 +149,12 @@ class RayExecutor:
             cancelled_at: float | None = None
             while True:
                 ready, _ = ray.wait([ref], timeout=0.25)
-                for stage, done, total in events.get_nowait_batch(events.qsize() or 0):
-                    if cancelled_at is None:
+                for event in events.get_nowait_batch(events.qsize() or 0):
+                    if event[0] == PREVIEW:
+                        preview(event[1])
+                    elif cancelled_at is None:
                         try:
-                            progress(stage, done, total)
+                            progress(*event)
                         except JobCancelledError:
                             control.put("cancel")
                             cancelled_at = time.monotonic()

@@ -21,10 +21,10 @@ import numpy as np
 from minutes.audio import SAMPLE_RATE, Audio
 from minutes.options import AsrOptions
 from minutes.stages import register
-from minutes.stages.base import Progress, no_progress
+from minutes.stages.base import Preview, Progress, no_preview, no_progress
 from minutes.stages.chunking import Chunk, plan_chunks, speech_pieces, split_long, widened
 from minutes.stages.language_pass import find_suspects, reread
-from minutes.types import Segment, SpeechRegion, Turn, Word
+from minutes.types import PreviewLine, Segment, SpeechRegion, Turn, Word
 
 # Whisper's own rule for a window it believes holds no speech.
 NO_SPEECH_PROB = 0.6
@@ -174,9 +174,11 @@ class WhisperTranscriber:
         regions: Sequence[SpeechRegion],
         progress: Progress = no_progress,
         turns: Sequence[Turn] = (),
+        preview: Preview = no_preview,
     ) -> list[Segment]:
         """Decode every chunk; with ``turns``, re-read suspect speaker stretches in the
-        meeting's other languages (see :mod:`minutes.stages.language_pass`)."""
+        meeting's other languages (see :mod:`minutes.stages.language_pass`).
+        ``preview`` gets each chunk's text as soon as it is read."""
         import ctranslate2
 
         # Whisper's fallback decodes by sampling; a fixed seed makes the same recording
@@ -202,7 +204,10 @@ class WhisperTranscriber:
             fit = self.forced_language_fit(audio, max(chunks, key=lambda c: c.end - c.start))
         for chunk in chunks:
             samples = audio.slice(chunk.start, chunk.end)
-            segments.extend(self.decode(samples, chunk.start, fit=fit, hint=chunk.register))
+            found = self.decode(samples, chunk.start, fit=fit, hint=chunk.register)
+            segments.extend(found)
+            if found:
+                preview([PreviewLine(s.start, s.end, s.text) for s in found])
             done += chunk.end - chunk.start
             progress("asr", done, total)
         segments.sort(key=lambda s: s.start)

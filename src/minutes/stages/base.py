@@ -8,7 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from minutes.audio import Audio
-from minutes.types import Segment, SpeechRegion, Turn
+from minutes.types import PreviewLine, Segment, SpeechRegion, Turn
 
 # progress(stage, done, total): ``done`` and ``total`` are in the stage's own units
 # (seconds of audio for every built-in stage). Called often; must be cheap.
@@ -17,6 +17,14 @@ Progress = Callable[[str, float, float], None]
 
 def no_progress(stage: str, done: float, total: float) -> None:
     """A progress hook that ignores everything."""
+
+
+# preview(lines): text as each stretch is first read, for people watching a long job.
+Preview = Callable[[Sequence[PreviewLine]], None]
+
+
+def no_preview(lines: Sequence[PreviewLine]) -> None:
+    """A preview hook that ignores everything."""
 
 
 class VoiceActivityDetector(Protocol):

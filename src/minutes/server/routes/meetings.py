@@ -240,13 +240,24 @@ def job_status(meeting_id: str, ctx: Ctx, user: User) -> dict[str, Any]:
 
 @router.get("/meetings/{meeting_id}/events")
 async def job_events(meeting_id: str, request: Request, ctx: Ctx, user: User) -> Response:
-    """Server-Sent Events: one ``progress`` event per change, ``end`` when the job ends."""
+    """Server-Sent Events: one ``progress`` event per change, ``end`` when the job ends.
+
+    While the job runs on this server, ``preview`` holds its newest lines as first read
+    (time and text only; speakers, languages and spelling are settled at the end).
+    """
+    previews = ctx.worker.previews if ctx.worker is not None else None
 
     def snapshot() -> dict[str, Any]:
         with ctx.db.session() as s:
             m = meetings.get(s, user.id, meeting_id)
             job = meetings.latest_job(s, m.id)
-            return {"status": m.status, "job": meetings.job_dict(job) if job else None}
+            state: dict[str, Any] = {
+                "status": m.status,
+                "job": meetings.job_dict(job) if job else None,
+            }
+        if job is not None and job.status == "running" and previews is not None:
+            state["preview"] = [line.to_dict() for line in previews.lines(job.id)]
+        return state
 
     first = await run_in_threadpool(snapshot)  # 404 now, before the stream starts
 

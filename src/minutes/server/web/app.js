@@ -334,9 +334,12 @@ async function viewMeeting(root, id, params) {
     }
     if (meeting.status === "queued" || meeting.status === "processing") {
       card.append(h("button", { type: "button", onclick: () => api(`/api/meetings/${id}/cancel`, { method: "POST" }).catch(fail) }, t("cancelJob")));
+      const heard = h("div", { class: "preview", hidden: true, "aria-live": "polite" });
+      card.append(heard);
       follow(id, (st) => {
         label.textContent = statusLabel({ status: st.status, job: st.job });
         if (st.job) bar.value = Math.round(st.job.progress * 100);
+        showPreview(heard, st.preview || []);
       }, () => route());
     } else {
       card.append(h("button", { type: "button", onclick: () => api(`/api/meetings/${id}/retry`, { method: "POST" }).then(route, fail) }, t("retry")));
@@ -346,6 +349,17 @@ async function viewMeeting(root, id, params) {
   }
   const transcript = await api(`/api/meetings/${id}/transcript`);
   renderMeeting(root, meeting, transcript, back, params);
+}
+
+// Lines as the recogniser first reads them, while the job runs: time and text only,
+// newest at the bottom, kept in view unless the reader has scrolled up.
+function showPreview(box, lines) {
+  if (!lines.length) return;
+  const atEnd = box.hidden || box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
+  box.replaceChildren(h("p", { class: "muted note" }, t("previewNote")),
+    ...lines.map((l) => h("p", { class: "heard" }, h("span", { class: "time" }, clock(l.start)), " ", l.text)));
+  box.hidden = false;
+  if (atEnd) box.scrollTop = box.scrollHeight;
 }
 
 // An uncertain speaker count (types: metadata.speaker_count_range) can be settled by

@@ -57,6 +57,7 @@ window.I18N = {
     keys: "Keys: Space play/pause · ↑ ↓ previous/next line · Enter edit · click a name to change who said the line",
     talk: "{t} spoken", error: "Something went wrong: {msg}", play: "Play", pause: "Pause",
     failedBecause: "Transcription failed: {msg}", waiting: "Waiting for the transcription…",
+    previewNote: "As heard so far. Speakers, languages and spelling are settled when it finishes.",
   },
   "zh-HK": {
     langName: "EN", signIn: "登入", signOut: "登出", username: "用戶名稱", password: "密碼",
@@ -109,5 +110,6 @@ window.I18N = {
     keys: "快捷鍵：空白鍵 播放／暫停 · ↑ ↓ 上一句／下一句 · Enter 修改 · 按講者名稱可更正誰說的",
     talk: "發言 {t}", error: "出現問題：{msg}", play: "播放", pause: "暫停",
     failedBecause: "轉錄失敗：{msg}", waiting: "正在等候轉錄…",
+    previewNote: "目前聽到的內容。講者、語言及用字會在完成時確定。",
   },
 };
