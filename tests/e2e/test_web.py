@@ -432,3 +432,34 @@ def test_an_uncertain_count_can_be_settled_by_transcribing_again(
     assert page.locator(".again-row").count() == 0  # a count the reader gave is not doubted
     assert not errors, errors
     context.close()
+
+
+def test_text_appears_while_the_meeting_is_transcribed(
+    web, browser, english_meeting, tmp_path: Path, screenshots: Path
+) -> None:
+    """Opened while its job runs, a meeting shows the lines read so far under the
+    progress bar, then the transcript when it is done."""
+    import numpy as np
+
+    from minutes.synth import write_wav
+
+    wav = tmp_path / "long budget review.wav"
+    write_wav(str(wav), np.concatenate([english_meeting[0]] * 3))  # about 75 s
+    context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="en-GB")
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, web.url, "ken", "ken-password")
+    page.set_input_files("#file", str(wav))
+    page.locator("#meeting-list a.row", has_text=wav.stem).click()
+    heard = page.locator(".pending .preview .heard")
+    heard.first.wait_for(timeout=180_000)
+    assert "As heard so far" in page.locator(".pending .preview .note").inner_text()
+    assert re.fullmatch(r"(\d+:)?\d+:\d\d .+", heard.first.inner_text())
+    page.screenshot(path=str(screenshots / "12-live-preview.png"))
+    page.locator(".utt").first.wait_for(timeout=240_000)  # done: the transcript replaces it
+    assert page.locator(".pending").count() == 0
+    assert "budget" in page.locator("#transcript").inner_text().lower()
+    assert not errors, errors
+    context.close()
