@@ -11,7 +11,9 @@ different voices impostors. Reports the equal error rate, the false-accept and
 false-reject rates at candidate thresholds, identification accuracy when each AMI
 speaker is enrolled from their first excerpt (with unenrolled speakers mixed in), and
 how often the enrolment's two-voice check refuses a clip of one voice or accepts two
-voices joined. Writes bench/results/voiceprints.json.
+voices joined, and how references of 2–10 s (the OpenAI endpoint's known speakers)
+fare against whole speakers at the default threshold. Writes
+bench/results/voiceprints.json.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from minutes.audio import Audio, decode
 from minutes.models import ModelRegistry
+from minutes.options import VOICEPRINT_THRESHOLD
 from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.vad_silero import SileroVad
 from minutes.types import SpeechRegion, Turn
@@ -74,6 +77,46 @@ def clip_scores(embedder: CamppEmbedder) -> tuple[list[float], list[float]]:
     for (sa, _, va), (sb, _, vb) in itertools.combinations(halves, 2):
         (genuine if sa == sb else impostor).append(float(va @ vb))
     return genuine, impostor
+
+
+REFERENCE_SECONDS = (2.0, 3.0, 4.0, 6.0, 10.0)
+
+
+def short_references(
+    embedder: CamppEmbedder, threshold: float
+) -> dict[str, dict[str, float | int]]:
+    """A reference of 2–10 s of one person (as OpenAI's known speakers give them)
+    against the rest of that person's speech and against everyone else's, on the
+    meeting voices (each AMI and sample speaker's solo speech, 7–38 s): how often a
+    short reference names the wrong person, and misses the right one, at ``threshold``."""
+    from bench.data import meeting_voices
+
+    def embed(x: np.ndarray) -> np.ndarray:
+        audio = Audio.from_array(x)
+        return embedding(embedder, audio, [SpeechRegion(0.0, audio.duration)])
+
+    voices = meeting_voices()
+    whole = {who: embed(x) for who, x in voices.items()}
+    out: dict[str, dict[str, float | int]] = {}
+    for seconds in REFERENCE_SECONDS:
+        n = int(seconds * 16000)
+        genuine, impostor = [], []
+        for who, x in voices.items():
+            if len(x) < n + int(MIN_SECONDS * 16000):
+                continue
+            ref, rest = embed(x[:n]), embed(x[n:])
+            genuine.append(float(ref @ rest))
+            impostor += [float(ref @ v) for other, v in whole.items() if other != who]
+        g, i = np.array(genuine), np.array(impostor)
+        out[f"{seconds:g}"] = {
+            "people": len(g),
+            "impostor_pairs": len(i),
+            "false_accept": round(float((i >= threshold).mean()), 4) if len(i) else 0.0,
+            "false_reject": round(float((g < threshold).mean()), 4) if len(g) else 0.0,
+            "genuine_mean": round(float(g.mean()), 3) if len(g) else 0.0,
+            "impostor_mean": round(float(i.mean()), 3) if len(i) else 0.0,
+        }
+    return out
 
 
 def two_voice_check(embedder: CamppEmbedder) -> dict[str, int]:
@@ -199,6 +242,7 @@ def main() -> None:
         "rates": rates,
         "identification": ident,
         "two_voice_check": two_voice_check(embedder),
+        "short_references": short_references(embedder, VOICEPRINT_THRESHOLD),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "voiceprints.json").write_text(json.dumps(result, indent=2) + "\n")
