@@ -105,6 +105,7 @@ def _run(
     glossary_file: Path | None = None,
     global_glossary: bool = True,
     minutes: MinutesOptions | None = None,
+    live: bool = False,
 ) -> list[Path]:
     from minutes import glossary as glossaries
     from minutes.api import build_options
@@ -112,6 +113,7 @@ def _run(
     from minutes.formats.base import prepare_output_dir
     from minutes.pipeline import Pipeline
     from minutes.progress import StageBars
+    from minutes.stages.base import no_preview
 
     fmts = parse_formats(formats)
     glossary = glossaries.load(glossary_file) if glossary_file else glossaries.Glossary()
@@ -140,7 +142,9 @@ def _run(
         options = replace(options, voiceprints=enrolled)
     pipeline = Pipeline(options)
     with StageBars(err) as bars:
-        transcript = pipeline.run_file(meeting, progress=bars)
+        transcript = pipeline.run_file(
+            meeting, progress=bars, preview=bars.preview if live else no_preview
+        )
     _notes(transcript)
     paths = write_all(transcript, out_dir, Path(meeting).stem, fmts)
     _summary(transcript)
@@ -261,6 +265,12 @@ def transcribe(
     llm_model: LlmModelOpt = "llama3.1",
     api_key: ApiKeyOpt = "none",
     gguf: GgufOpt = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live", help="Print each stretch's text as it is read (speakers come at the end)"
+        ),
+    ] = False,
 ) -> None:
     """Transcribe a meeting: who said what, when, in which language."""
     minutes_options = (
@@ -281,6 +291,7 @@ def transcribe(
         glossary_file=glossary,
         global_glossary=global_glossary,
         minutes=minutes_options,
+        live=live,
     )
 
 

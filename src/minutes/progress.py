@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -13,6 +15,9 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+
+from minutes.formats.base import clock
+from minutes.types import PreviewLine
 
 LABELS = {
     "decode": "Decoding audio",
@@ -56,3 +61,8 @@ class StageBars:
             task = self._progress.add_task(LABELS.get(stage, stage), total=max(total, 1e-9))
             self._tasks[stage] = task
         self._progress.update(task, completed=min(done, total), total=max(total, 1e-9))
+
+    def preview(self, lines: Sequence[PreviewLine]) -> None:
+        """A pipeline preview hook: each stretch's text above the bars, as it is read."""
+        for line in lines:
+            self._progress.console.print(f"[dim]{clock(line.start)}[/]  {escape(line.text)}")

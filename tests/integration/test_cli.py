@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -60,9 +61,13 @@ def test_transcribe_writes_every_format(
         str(out),
         "--format",
         "all",
+        "--live",
         cache=model_cache,
     )
     assert r.returncode == 0, r.stderr
+    # --live: each stretch's text, with its time, before the files are written.
+    live = r.stderr[: r.stderr.index("Wrote")]
+    assert re.search(r"0:00:0\d  Good morning", live), r.stderr
     stem = english_meeting_wav.stem
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
