@@ -221,6 +221,15 @@ def _wait_status(c: httpx.Client, mid: str, done: Any, timeout: float = 300) -> 
     raise AssertionError(f"timed out; last state {m}")
 
 
+def _upload(c: httpx.Client, recording: Path) -> str:
+    """Upload a recording as a new meeting; its id."""
+    with recording.open("rb") as f:
+        meeting: dict[str, Any] = c.post(
+            "/api/meetings", files={"file": (recording.name, f)}
+        ).json()["meeting"]
+    return str(meeting["id"])
+
+
 def _lines(c: httpx.Client, mid: str) -> list[tuple[str, str]]:
     t = c.get(f"/api/meetings/{mid}/transcript").json()
     return [(u["speaker"], u["text"]) for u in t["segments"]]
@@ -233,10 +242,7 @@ def test_the_page_sees_text_while_the_job_runs(live, long_meeting: Path) -> None
     server, token = live
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=300) as c:
-        with long_meeting.open("rb") as f:
-            mid = c.post("/api/meetings", files={"file": (long_meeting.name, f)}).json()["meeting"][
-                "id"
-            ]
+        mid = _upload(c, long_meeting)
         states = []
         with c.stream("GET", f"/api/meetings/{mid}/events") as r:
             for line in r.iter_lines():
@@ -253,10 +259,7 @@ def test_killed_server_finishes_the_job_after_restart(live, long_meeting: Path) 
     server, token = live
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=60) as c:
-        with long_meeting.open("rb") as f:
-            mid = c.post("/api/meetings", files={"file": (long_meeting.name, f)}).json()["meeting"][
-                "id"
-            ]
+        mid = _upload(c, long_meeting)
         running = _wait_status(
             c, mid, lambda m: m["job"]["stage"] == "asr" and m["job"]["progress"] < 0.9
         )
@@ -283,10 +286,7 @@ def test_many_parallel_requests_while_a_job_runs(live, long_meeting: Path) -> No
     server, token = live
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=120) as c:
-        with long_meeting.open("rb") as f:
-            mid = c.post("/api/meetings", files={"file": (long_meeting.name, f)}).json()["meeting"][
-                "id"
-            ]
+        mid = _upload(c, long_meeting)
         _wait_status(c, mid, lambda m: m["status"] == "processing")
 
         requests = [
