@@ -38,6 +38,19 @@ def live(
     server.stop()
 
 
+@pytest.fixture
+def openai_client(live) -> Iterator[Any]:
+    """The official client against the live server, closed after the test (an
+    unclosed client's sockets would fail a later test with a ResourceWarning)."""
+    import openai
+
+    server, token = live
+    with openai.OpenAI(
+        base_url=f"{server.url}/v1", api_key=token, max_retries=0, timeout=300
+    ) as client:
+        yield client
+
+
 @pytest.fixture(scope="module")
 def long_meeting(english_meeting, tmp_path_factory) -> Path:
     """About 75 s: long enough to kill the server in the middle of its job."""
@@ -49,11 +62,11 @@ def long_meeting(english_meeting, tmp_path_factory) -> Path:
     return path
 
 
-def test_official_openai_client(live, english_meeting_wav: Path) -> None:
+def test_official_openai_client(live, openai_client, english_meeting_wav: Path) -> None:
     import openai
 
-    server, token = live
-    client = openai.OpenAI(base_url=f"{server.url}/v1", api_key=token, max_retries=0, timeout=300)
+    server, _token = live
+    client = openai_client
     with english_meeting_wav.open("rb") as f:
         plain = client.audio.transcriptions.create(model="whisper-1", file=f)
     assert "budget" in plain.text.lower()
@@ -105,10 +118,11 @@ def test_official_openai_client(live, english_meeting_wav: Path) -> None:
     assert "budget" in text.lower()
 
     audio = english_meeting_wav.read_bytes()
-    with pytest.raises(openai.AuthenticationError):
-        openai.OpenAI(
-            base_url=f"{server.url}/v1", api_key="mk_forged", max_retries=0
-        ).audio.transcriptions.create(model="whisper-1", file=("a.wav", audio))
+    with (
+        openai.OpenAI(base_url=f"{server.url}/v1", api_key="mk_forged", max_retries=0) as forged,
+        pytest.raises(openai.AuthenticationError),
+    ):
+        forged.audio.transcriptions.create(model="whisper-1", file=("a.wav", audio))
     with pytest.raises(openai.APIStatusError) as bad:
         client.audio.transcriptions.create(
             model="whisper-1", file=("notes.mp3", b"plain text, not audio")
@@ -120,7 +134,7 @@ def test_official_openai_client(live, english_meeting_wav: Path) -> None:
 
 
 def test_openai_client_gets_speakers_and_known_names(
-    live, english_meeting_wav: Path, espeak, tmp_path: Path
+    openai_client, english_meeting_wav: Path, espeak, tmp_path: Path
 ) -> None:
     """``diarized_json`` as OpenAI's diarizing model answers it: segments with speakers,
     lettered, or named after a known speaker's reference clip (a data URL)."""
@@ -132,8 +146,7 @@ def test_openai_client_gets_speakers_and_known_names(
 
     from minutes.synth import Voice, write_wav
 
-    server, token = live
-    client = openai.OpenAI(base_url=f"{server.url}/v1", api_key=token, max_retries=0, timeout=300)
+    client = openai_client
     with english_meeting_wav.open("rb") as f:
         plain = client.audio.transcriptions.create(
             model="gpt-4o-transcribe-diarize", file=f, response_format="diarized_json"
@@ -274,10 +287,7 @@ def test_killed_server_finishes_the_job_after_restart(live, long_meeting: Path) 
         assert (server.data_dir / "media" / f"{mid}.media").is_file()  # the upload survived
 
         # The same recording without interruption gives the same transcript.
-        with long_meeting.open("rb") as f:
-            again = c.post("/api/meetings", files={"file": (long_meeting.name, f)}).json()[
-                "meeting"
-            ]["id"]
+        again = _upload(c, long_meeting)
         _wait_status(c, again, lambda m: m["status"] == "ready")
         assert _lines(c, again) == interrupted
 
