@@ -72,17 +72,7 @@ def test_official_openai_client(live, openai_client, english_meeting_wav: Path) 
     assert "budget" in plain.text.lower()
     assert "million" in plain.text.lower()
 
-    # Streamed as OpenAI streams its newer models: deltas that add up to the text.
-    with english_meeting_wav.open("rb") as f:
-        events = list(
-            client.audio.transcriptions.create(model="gpt-4o-transcribe", file=f, stream=True)
-        )
-    assert [e.type for e in events[:-1]] == ["transcript.text.delta"] * (len(events) - 1)
-    assert len(events) >= 4  # a delta per sentence
-    done = events[-1]
-    assert done.type == "transcript.text.done"
-    assert "".join(e.delta for e in events[:-1]) == done.text
-    assert "budget" in done.text.lower()
+    # Streaming (test_openai_client_gets_speakers_and_known_names) takes these formats.
     with (
         pytest.raises(openai.BadRequestError, match="stream=true works with"),
         english_meeting_wav.open("rb") as f,
@@ -168,11 +158,19 @@ def test_openai_client_gets_speakers_and_known_names(
                 stream=True,
             )
         )
+    # As OpenAI streams its newer models: a delta per sentence, each with its segment,
+    # and the deltas add up to the done event's text.
+    deltas = [e for e in events if e.type == "transcript.text.delta"]
     streamed = [e for e in events if e.type == "transcript.text.segment"]
+    assert len(deltas) == len(streamed) >= 4
+    assert [d.segment_id for d in deltas] == [e.id for e in streamed]
     assert streamed[0].speaker == "A"
     assert len({e.speaker for e in streamed}) >= 2
-    assert events[-1].type == "transcript.text.done"
-    assert " ".join(e.text for e in streamed) == events[-1].text
+    done = events[-1]
+    assert done.type == "transcript.text.done"
+    assert "".join(d.delta for d in deltas) == done.text
+    assert " ".join(e.text for e in streamed) == done.text
+    assert "budget" in done.text.lower()
 
     # The meeting's second voice saying something else: a held-out reference.
     clip = espeak.speak(
@@ -243,40 +241,35 @@ def _upload(c: httpx.Client, recording: Path) -> str:
     return str(meeting["id"])
 
 
+def _first_preview(c: httpx.Client, mid: str) -> dict[str, Any]:
+    """Follow the meeting's progress events until one carries preview lines."""
+    with c.stream("GET", f"/api/meetings/{mid}/events", timeout=300) as r:
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                state: dict[str, Any] = json.loads(line[6:])
+                if state.get("preview"):
+                    return state
+    raise AssertionError(f"the job ended without preview lines; last state {state}")
+
+
 def _lines(c: httpx.Client, mid: str) -> list[tuple[str, str]]:
     t = c.get(f"/api/meetings/{mid}/transcript").json()
     return [(u["speaker"], u["text"]) for u in t["segments"]]
 
 
-def test_the_page_sees_text_while_the_job_runs(live, long_meeting: Path) -> None:
-    """The progress events carry the first readings while the job runs, then the
-    finished transcript takes over. (Each 30 s window's lines arrive together, so a
-    short recording's may come and go between two events: this one has three.)"""
-    server, token = live
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=server.url, headers=headers, timeout=300) as c:
-        mid = _upload(c, long_meeting)
-        states = []
-        with c.stream("GET", f"/api/meetings/{mid}/events") as r:
-            for line in r.iter_lines():
-                if line.startswith("data: "):
-                    states.append(json.loads(line[6:]))
-        assert states[-1]["status"] == "ready"
-        seen = [line for st in states for line in st.get("preview", [])]
-        assert "budget" in " ".join(line["text"] for line in seen).lower(), states
-        assert all(st["job"]["status"] == "running" for st in states if "preview" in st)
-        assert "budget" in " ".join(text for _, text in _lines(c, mid)).lower()
-
-
 def test_killed_server_finishes_the_job_after_restart(live, long_meeting: Path) -> None:
+    """A job killed in the middle is taken up again. While it runs, its progress events
+    carry the lines read so far (each 30 s window's arrive together: this meeting has
+    three, so the first are seen well before the end)."""
     server, token = live
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=60) as c:
         mid = _upload(c, long_meeting)
-        running = _wait_status(
-            c, mid, lambda m: m["job"]["stage"] == "asr" and m["job"]["progress"] < 0.9
-        )
+        running = _first_preview(c, mid)
         assert running["status"] == "processing"
+        assert running["job"]["status"] == "running"
+        assert running["job"]["progress"] < 0.9  # killed in the middle
+        assert "budget" in " ".join(line["text"] for line in running["preview"]).lower()
         server.kill()  # SIGKILL: no clean-up code runs
 
         server.start()
