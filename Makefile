@@ -39,7 +39,7 @@ demo: setup
 test: setup llama lint
 	MINUTES_TEST_POSTGRES_URL="$${MINUTES_TEST_POSTGRES_URL:-$$(scripts/test-postgres.sh || true)}" \
 	MINUTES_TEST_CHROMIUM="$${MINUTES_TEST_CHROMIUM:-$$(scripts/test-browser.sh || true)}" \
-		$(VENV)/bin/pytest -q
+		$(VENV)/bin/pytest -q --durations=20
 
 ## Run the server on http://127.0.0.1:8000 (create a user first: make admin USER=name)
 serve: setup
