@@ -456,6 +456,8 @@ def test_text_appears_while_the_meeting_is_transcribed(
     heard = page.locator(".pending .preview .heard")
     heard.first.wait_for(timeout=180_000)
     assert "As heard so far" in page.locator(".pending .preview .note").inner_text()
+    # The note above the bar follows the job: queued at upload, transcribing now.
+    assert page.locator(".pending > p.muted").first.inner_text().startswith("Transcribing.")
     assert re.fullmatch(r"(\d+:)?\d+:\d\d .+", heard.first.inner_text())
     page.screenshot(path=str(screenshots / "12-live-preview.png"))
     page.locator(".utt").first.wait_for(timeout=240_000)  # done: the transcript replaces it

@@ -327,8 +327,9 @@ async function viewMeeting(root, id, params) {
   if (meeting.status !== "ready") {
     const label = h("p", { class: "status-line" }, statusLabel(meeting));
     const bar = h("progress", { max: 100, value: Math.round((meeting.job ? meeting.job.progress : 0) * 100) });
+    const note = h("p", { class: "muted" }, pendingNote(meeting.status));
     const card = h("section", { class: "card pending" }, back, h("h1", {}, meeting.title),
-      h("p", { class: "muted" }, t("waiting")), bar, label);
+      note, bar, label);
     if (meeting.status === "failed") {
       card.append(h("p", { class: "bad" }, t("failedBecause", { msg: meeting.error || "" })));
     }
@@ -338,6 +339,7 @@ async function viewMeeting(root, id, params) {
       card.append(heard);
       follow(id, (st) => {
         label.textContent = statusLabel({ status: st.status, job: st.job });
+        note.textContent = pendingNote(st.status);
         if (st.job) bar.value = Math.round(st.job.progress * 100);
         showPreview(heard, st.preview || []);
       }, () => route());
@@ -349,6 +351,13 @@ async function viewMeeting(root, id, params) {
   }
   const transcript = await api(`/api/meetings/${id}/transcript`);
   renderMeeting(root, meeting, transcript, back, params);
+}
+
+// What the reader can expect while a meeting is not ready: queued, running or ended badly.
+function pendingNote(status) {
+  if (status === "queued") return t("waitingQueued");
+  if (status === "processing") return t("waitingRunning");
+  return "";
 }
 
 // Lines as the recogniser first reads them, while the job runs: time and text only,

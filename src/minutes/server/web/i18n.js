@@ -56,7 +56,8 @@ window.I18N = {
     notFound: "This meeting does not exist, or it is not yours.",
     keys: "Keys: Space play/pause · ↑ ↓ previous/next line · Enter edit · click a name to change who said the line",
     talk: "{t} spoken", error: "Something went wrong: {msg}", play: "Play", pause: "Pause",
-    failedBecause: "Transcription failed: {msg}", waiting: "Waiting for the transcription…",
+    failedBecause: "Transcription failed: {msg}", waitingQueued: "In the queue: it starts as soon as the server is free.",
+    waitingRunning: "Transcribing. You can leave this page; the work carries on.",
     previewNote: "As heard so far. Speakers, languages and spelling are settled when it finishes.",
   },
   "zh-HK": {
@@ -109,7 +110,8 @@ window.I18N = {
     notFound: "此會議不存在，或不屬於你。",
     keys: "快捷鍵：空白鍵 播放／暫停 · ↑ ↓ 上一句／下一句 · Enter 修改 · 按講者名稱可更正誰說的",
     talk: "發言 {t}", error: "出現問題：{msg}", play: "播放", pause: "暫停",
-    failedBecause: "轉錄失敗：{msg}", waiting: "正在等候轉錄…",
+    failedBecause: "轉錄失敗：{msg}", waitingQueued: "排隊中：伺服器一有空便會開始。",
+    waitingRunning: "正在轉錄。你可以離開此頁，轉錄會繼續進行。",
     previewNote: "目前聽到的內容。講者、語言及用字會在完成時確定。",
   },
 };
