@@ -15,6 +15,10 @@ from minutes.types import Word
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+# A number next to Chinese takes no space ("12月5號", "下午3時"), as Hong Kong writes it,
+# unless it is part of an English run: "Phase 2 工程", "用 3D 打印", "撥款 12 million".
+_DIGITS_THEN_LATIN = re.compile(r"[0-9][0-9.,:]*\s?[A-Za-z]")
+_LATIN_THEN_DIGITS = re.compile(r"[A-Za-z]\s?[0-9][0-9.,:]*$")
 # Half-width punctuation → the full-width form a Chinese sentence takes.
 _FULL_WIDTH = {",": "，", ".": "。", "?": "？", "!": "！", ":": "：", ";": "；"}
 _HALF_WIDTH = {v: k for k, v in _FULL_WIDTH.items()} | {"、": ","}
@@ -48,24 +52,33 @@ def _first_char(text: str) -> str:
 
 def layout(words: Sequence[Word]) -> tuple[Word, ...]:
     """Full-width punctuation after Chinese, half-width after English, and one space
-    between Chinese and Latin runs ("我哋要 review 一下"); full-width letters and digits
-    narrowed, and a punctuation mark doubled by the decoder ("、、") written once."""
+    between Chinese and Latin runs ("我哋要 review 一下") but none between Chinese and a
+    number ("12月5號"); full-width letters and digits narrowed, and a punctuation mark
+    doubled by the decoder ("、、") written once."""
     out: list[Word] = []
     prev_char = ""
-    for w in words:
+    for i, w in enumerate(words):
         text = w.text.translate(_NARROW)
         first = _first_char(text)
         # One space at a CJK/Latin boundary; none between two CJK characters.
         if prev_char and first:
-            boundary = bool(_CJK.match(prev_char)) != bool(_CJK.match(first)) and (
+            boundary = bool(_CJK.match(prev_char)) != bool(_CJK.match(first)) and bool(
                 _LATIN_OR_DIGIT.match(prev_char) or _LATIN_OR_DIGIT.match(first)
             )
+            if boundary and first.isdigit():
+                ahead = "".join(x.text for x in words[i + 1 : i + 4]).translate(_NARROW)
+                boundary = bool(_DIGITS_THEN_LATIN.match(text.lstrip() + ahead))
+            elif boundary and prev_char.isdigit():
+                behind = "".join(x.text for x in out[-3:]).rstrip()
+                boundary = bool(_LATIN_THEN_DIGITS.search(behind))
             if prev_char in _CJK_PUNCT:
                 text = text.lstrip()
             elif boundary:
                 text = " " + text.lstrip()
-            elif _CJK.match(prev_char) and _CJK.match(first):
-                text = text.lstrip()
+            elif (_CJK.match(prev_char) or prev_char.isdigit()) and (
+                _CJK.match(first) or first.isdigit()
+            ):
+                text = text.lstrip()  # two Chinese words, or a number next to Chinese
         text = _REPEATED_PUNCT.sub(r"\1", _punctuate(text, prev_char))
         if prev_char and prev_char in _SINGLE_MARKS and text.lstrip().startswith(prev_char):
             text = text.lstrip()[1:]

@@ -26,7 +26,7 @@ def test_english_keeps_half_width_and_decimals() -> None:
 
 def test_chinese_numbers_and_times() -> None:
     out = layout(words("會議", "喺", "10:30", "開始."))
-    assert joined(out) == "會議喺 10:30 開始。"
+    assert joined(out) == "會議喺10:30開始。"
 
 
 def test_no_space_inside_chinese() -> None:
@@ -53,7 +53,7 @@ def test_no_space_after_full_width_punctuation() -> None:
 
 def test_full_width_letters_digits_and_small_forms_are_narrowed() -> None:
     out = layout(words("好", "４", "點", "開會", "﹐", " Ｑ３", " report"))
-    assert joined(out) == "好 4 點開會，Q3 report"
+    assert joined(out) == "好4點開會，Q3 report"
     assert joined(layout(words("喔", "﹑", "好"))) == "喔、好"
 
 
@@ -65,3 +65,13 @@ def test_a_doubled_mark_is_written_once() -> None:
 
 def test_ellipsis_and_dash_stay_doubled() -> None:
     assert joined(layout(words("我諗", "…", "…", "都得", "——", "好"))) == "我諗……都得——好"
+
+
+def test_numbers_next_to_chinese_take_no_space_unless_they_belong_to_english() -> None:
+    assert joined(layout(words("會議", "喺", " 12", "月", "5", "號", "下午", " 3", "時"))) == (
+        "會議喺12月5號下午3時"
+    )
+    assert joined(layout(words("行", "咗", " 356", "公里"))) == "行咗356公里"
+    assert joined(layout(words("Phase", " 2", "工程"))) == "Phase 2 工程"
+    assert joined(layout(words("用", "3D", "打印"))) == "用 3D 打印"
+    assert joined(layout(words("撥款", "12", " million"))) == "撥款 12 million"
