@@ -496,6 +496,17 @@ def test_bad_options_are_refused_before_storing(client, english_meeting_wav, fie
     assert _media_files(client) == before
 
 
+def test_a_form_field_over_the_cap_is_named_and_nothing_is_stored(
+    client, english_meeting_wav
+) -> None:
+    before = _media_files(client)
+    r = upload(client, english_meeting_wav, client.bob, glossary="x" * (1024 * 1024 + 1))
+    assert r.status_code == 400, r.text
+    assert "form field is over 1 MiB" in r.json()["error"]["message"]
+    assert _media_files(client) == before
+    assert client.get("/healthz").json() == {"ok": True}
+
+
 def test_hostile_filename_is_only_displayed(client, tmp_path: Path, english_meeting) -> None:
     path = tmp_path / "x.wav"
     encode(path, english_meeting[0][: 16000 * 3])

@@ -209,7 +209,7 @@ def test_openai_client_gets_speakers_and_known_names(
         (["Finance"], ["data:audio/wav;base64,@@@"], "base64 data is damaged"),
         (["Finance"], [junk], "not a recording"),
         (["Finance"], [silent], "No speech found"),
-        (["Finance"], ["data:audio/wav;base64," + "A" * (9 * 1024 * 1024)], "maximum size"),
+        (["Finance"], ["data:audio/wav;base64," + "A" * (9 * 1024 * 1024)], "up to 8 MiB"),
     ]:
         with pytest.raises(openai.BadRequestError) as bad, english_meeting_wav.open("rb") as f:
             client.audio.transcriptions.create(

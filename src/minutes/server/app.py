@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -171,11 +172,11 @@ def create_app(
         return _minutes_error(exc)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if isinstance(exc.__cause__, MinutesError):
             # Raised while FastAPI parsed the body (e.g. the upload limit mid-stream).
             return _minutes_error(exc.__cause__)
-        response = _error(exc.status_code, str(exc.detail), "request_error")
+        response = _error(exc.status_code, _plain(request, str(exc.detail)), "request_error")
         if exc.headers:
             response.headers.update(exc.headers)
         return response
@@ -196,3 +197,23 @@ def create_app(
         )
 
     return app
+
+
+_PART_TOO_BIG = re.compile(r"Part exceeded maximum size of (\d+)KB\.")
+
+
+def _plain(request: Request, detail: str) -> str:
+    """Starlette's form-parsing messages, said so the sender knows what to change."""
+    if m := _PART_TOO_BIG.fullmatch(detail):
+        limit = f"{int(m.group(1)) / 1024:g} MiB"
+        if request.url.path.endswith("/audio/transcriptions"):
+            return (
+                f"A form field is over {limit}: each known_speaker_references[] entry "
+                f"may carry a clip of up to {limit} (about 30 s of 48 kHz stereo WAV); "
+                "send a shorter clip, and the recording itself as the file part."
+            )
+        return (
+            f"A form field is over {limit}: send the recording as the file part "
+            "and keep text fields short."
+        )
+    return detail
