@@ -315,7 +315,10 @@ class Pipeline:
             return Diarization(tuple(turns))
         diarizer = SegmentationDiarizer(self.segmenter, self.speaker_encoder, self.options.diarize)
         voices = diarizer.voices(audio, regions, progress)
-        return Diarization(tuple(diarizer.speakers(voices)), diarizer.count_range(voices))
+        threshold = diarizer.threshold(voices)
+        return Diarization(
+            tuple(diarizer.speakers(voices, threshold)), diarizer.count_range(voices, threshold)
+        )
 
     def _metadata(
         self,

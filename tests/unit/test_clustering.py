@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minutes.stages.clustering import CLUSTER_SECONDS, SHORT_SECONDS, cluster
+from minutes.stages.clustering import CLUSTER_SECONDS, SHORT_SECONDS, choose_threshold, cluster
 
 
 def blobs(k: int, per: int, dim: int = 64, spread: float = 0.15, seed: int = 0) -> np.ndarray:
@@ -119,3 +119,40 @@ def test_brief_rows_are_clustered_when_too_few_are_long_for_the_minimum() -> Non
     seconds[0] = CLUSTER_SECONDS + 1.0
     labels = cluster(rows, min_speakers=3, max_speakers=3, seconds=seconds)
     assert len(set(labels.tolist())) == 3
+
+
+def _voices_apart(near: float, each: int = 15, seed: int = 2) -> np.ndarray:
+    """Three tight voices: A and B ``near`` apart (cosine), C orthogonal to both."""
+    dim = 16
+    rng = np.random.default_rng(seed)
+    angle = np.arccos(1.0 - near)
+    a = np.eye(dim)[0]
+    b = np.cos(angle) * np.eye(dim)[0] + np.sin(angle) * np.eye(dim)[1]
+    c = np.eye(dim)[2]
+    rows = [v + 0.005 * rng.normal(size=(each, dim)) for v in (a, b, c)]
+    return np.concatenate(rows).astype(np.float32)
+
+
+def test_a_meeting_whose_voices_stand_apart_just_inside_the_threshold_is_split() -> None:
+    # Two tight voices 0.40 apart merge at the usual 0.43; a little lower they are two
+    # people, and the silhouette says so clearly.
+    x = _voices_apart(0.40)
+    assert len(set(cluster(x, threshold=0.43).tolist())) == 2
+    chosen = choose_threshold(x, base=0.43, seconds=np.full(len(x), 3.0))
+    assert chosen < 0.40
+    labels = cluster(x, threshold=chosen)
+    assert len(set(labels.tolist())) == 3
+    assert len(set(labels[:15].tolist())) == len(set(labels[15:30].tolist())) == 1
+
+
+def test_the_threshold_stays_when_nothing_nearby_separates_better() -> None:
+    seconds = np.full(45, 3.0)
+    # Well apart: every nearby distance gives the same three speakers.
+    assert choose_threshold(_voices_apart(0.9), base=0.43, seconds=seconds) == 0.43
+    # One voice: the silhouette cannot weigh one speaker against two.
+    one = blobs(1, 40, spread=0.05)
+    assert choose_threshold(one, base=0.43) == 0.43
+    # A count the user gave, or too little to cluster, leaves nothing to choose.
+    x = _voices_apart(0.40)
+    assert choose_threshold(x, base=0.43, min_speakers=2, max_speakers=2) == 0.43
+    assert choose_threshold(x[:2], base=0.43) == 0.43

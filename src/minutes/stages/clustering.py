@@ -13,6 +13,12 @@ under three seconds in all (summed over its embeddings) joins its nearest neighb
 a looser distance: a short embedding sits several times further from its own speaker's
 centre than one of several seconds (docs/benchmarks.md, session 7), so such a cluster
 is more often a stray piece of someone already found than a new person.
+
+No single merge distance suits every meeting: how far one person's embeddings spread
+changes with the room, the microphone and how long each turn is. :func:`choose_threshold`
+therefore also tries distances a little either side of the usual one and keeps the
+clustering whose voices stand apart best (silhouette), when it is clearly better
+(docs/benchmarks.md, session 22).
 """
 
 from __future__ import annotations
@@ -25,6 +31,12 @@ CLUSTER_SECONDS = 1.0  # embeddings heard alone for less are placed, not cluster
 NEW_VOICE = 0.6  # a placed embedding this far (cosine) from every cluster starts its own
 SHORT_SECONDS = 3.0  # a cluster heard alone for less than this in all is "short"
 SHORT_MARGIN = 0.10  # added to the threshold when a short cluster joins its neighbour
+# choose_threshold: distances tried either side of the base, in steps; how much better a
+# neighbour's silhouette must be to be taken; and how far it may move the count.
+SEARCH_SPAN = 0.09
+SEARCH_STEP = 0.03
+SILHOUETTE_MARGIN = 0.03
+MAX_COUNT_CHANGE = 2
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -66,6 +78,60 @@ def cluster(
             labels[~long] = _place(x, labels, max_k, threshold)
             return _order_by_appearance(labels)
     return _order_by_appearance(_cluster(x, min_k, max_k, threshold, seconds))
+
+
+def choose_threshold(
+    embeddings: np.ndarray,
+    *,
+    base: float,
+    min_speakers: int = 1,
+    max_speakers: int = 10,
+    seconds: np.ndarray | None = None,
+) -> float:
+    """The merge distance for these embeddings: ``base``, or a distance within
+    ``SEARCH_SPAN`` of it whose clustering separates the voices clearly better.
+
+    Each candidate's labels are scored by their silhouette (cosine): how much nearer
+    each embedding sits to its own speaker than to the next one. A neighbour wins when
+    it beats the base by ``SILHOUETTE_MARGIN`` and changes the count by at most
+    ``MAX_COUNT_CHANGE``. One speaker at the base stays one: the silhouette cannot
+    weigh one cluster against two.
+    """
+    from sklearn.metrics import silhouette_score
+
+    n = len(embeddings)
+    if n < 3 or min(max_speakers, n) == 1 or min_speakers == max_speakers:
+        return base
+    x = _normalise(embeddings)
+    # Long meetings: score an even subsample, as _cluster clusters one.
+    rows = np.unique(np.linspace(0, n - 1, num=min(n, MAX_CLUSTERED)).round().astype(np.int64))
+
+    def score(threshold: float) -> tuple[int, float | None]:
+        labels = cluster(
+            x,
+            min_speakers=min_speakers,
+            max_speakers=max_speakers,
+            threshold=threshold,
+            seconds=seconds,
+        )[rows]
+        k = len(np.unique(labels))
+        if not 2 <= k < len(rows):
+            return k, None
+        return k, float(silhouette_score(x[rows], labels, metric="cosine"))
+
+    base_count, base_score = score(base)
+    if base_score is None:
+        return base
+    steps = round(SEARCH_SPAN / SEARCH_STEP)
+    best, best_score = base, base_score + SILHOUETTE_MARGIN
+    for i in range(-steps, steps + 1):
+        threshold = round(base + i * SEARCH_STEP, 6)
+        if i == 0 or threshold <= 0:
+            continue
+        count, value = score(threshold)
+        if value is not None and abs(count - base_count) <= MAX_COUNT_CHANGE and value > best_score:
+            best, best_score = threshold, value
+    return best
 
 
 def _cluster(

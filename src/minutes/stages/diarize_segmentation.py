@@ -27,7 +27,7 @@ from scipy.optimize import linear_sum_assignment
 from minutes.audio import Audio
 from minutes.options import DiarizeOptions
 from minutes.stages.base import Progress, no_progress
-from minutes.stages.clustering import cluster
+from minutes.stages.clustering import choose_threshold, cluster
 from minutes.stages.diarize import one_speaker, speaker_id
 from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.segment_pyannote import LocalSegmentation, SegmentationModel
@@ -95,15 +95,17 @@ class SegmentationDiarizer:
     def speakers(self, voices: Voices, threshold: float | None = None) -> list[Turn]:
         """Steps 3–5: cluster the voices into speakers and lay out their turns.
 
-        ``threshold`` overrides the options' merge distance (the benchmarks sweep it
-        without segmenting and embedding again).
+        ``threshold`` overrides the merge distance (the pipeline passes the one
+        :meth:`threshold` chose; the benchmarks sweep it without segmenting and
+        embedding again).
         """
         opts = self.options
         if not voices.owners:
             # Nothing long enough to recognise a voice by: one speaker holds all speech.
             return one_speaker(voices.regions)
         lo, hi = opts.bounds
-        threshold = self._threshold(threshold)
+        if threshold is None:
+            threshold = self.threshold(voices)
         labels = cluster(
             voices.vectors,
             min_speakers=lo,
@@ -114,11 +116,15 @@ class SegmentationDiarizer:
         links = _link(voices.seg, voices.vectors, voices.owners, labels)
         return _turns(voices.seg, links, int(labels.max()) + 1, voices.regions, voices.duration)
 
-    def _threshold(self, given: float | None) -> float:
-        """The merge distance: the caller's, else the options', else ``THRESHOLD``."""
-        if given is not None:
-            return given
-        return self.options.threshold if self.options.threshold is not None else THRESHOLD
+    def threshold(self, voices: Voices) -> float:
+        """The merge distance for this meeting: the options' when set, else the one
+        near ``THRESHOLD`` that separates these voices best (clustering.choose_threshold)."""
+        if self.options.threshold is not None:
+            return self.options.threshold
+        lo, hi = self.options.bounds
+        return choose_threshold(
+            voices.vectors, base=THRESHOLD, min_speakers=lo, max_speakers=hi, seconds=voices.seconds
+        )
 
     def count_range(self, voices: Voices, threshold: float | None = None) -> tuple[int, int] | None:
         """How many speakers clustering finds a little either side of the threshold
@@ -130,7 +136,8 @@ class SegmentationDiarizer:
             return None
         if len(voices.owners) < 2:
             return (1, 1)
-        threshold = self._threshold(threshold)
+        if threshold is None:
+            threshold = self.threshold(voices)
         counts = [
             int(
                 cluster(
