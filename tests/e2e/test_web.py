@@ -395,14 +395,17 @@ def test_an_uncertain_count_can_be_settled_by_transcribing_again(
     transcribes the meeting again with it."""
     import shutil
 
+    from playwright.sync_api import expect
     from sqlalchemy import create_engine, text
 
     wav = tmp_path / "count check.wav"
     shutil.copy(english_meeting_wav, wav)
     context, page, errors = open_upload(browser, web.url, wav)
     page.wait_for_selector(".utt")
-    assert page.locator(".again-row").count() == 0  # this meeting's count was steady
-    # Make the stored transcript say what an uncertain count says (the real flag is
+    found = page.locator(".speakers li").count()
+    # Two of this meeting's three espeak voices sit near the merge distance, and the
+    # stored transcript carries the real range. Should the diarizer ever be sure of
+    # them, the test says what an uncertain count says itself (the flag's accuracy is
     # measured in bench/); the page reads the document on every load.
     engine = create_engine(web.database_url)
     with engine.begin() as c:
@@ -413,23 +416,27 @@ def test_an_uncertain_count_can_be_settled_by_transcribing_again(
             )
         ).one()
         document = json.loads(doc)
-        document["metadata"]["speaker_count_range"] = [2, 3]
-        c.execute(
-            text("UPDATE transcripts SET document = :d WHERE meeting_id = :m"),
-            {"d": json.dumps(document), "m": mid},
-        )
+        span = document["metadata"].get("speaker_count_range")
+        if not span or span[0] == span[1]:
+            assert page.locator(".again-row").count() == 0  # a steady count is not doubted
+            span = document["metadata"]["speaker_count_range"] = [found, found + 1]
+            c.execute(
+                text("UPDATE transcripts SET document = :d WHERE meeting_id = :m"),
+                {"d": json.dumps(document), "m": mid},
+            )
     engine.dispose()
     page.reload()
     row = page.locator(".again-row")
     row.wait_for()
-    assert page.input_value(".again-count") == "3"  # the count not found is offered
+    offered = int(page.input_value(".again-count"))
+    assert offered != found  # the count not found is offered…
+    assert span[0] <= offered <= span[1]  # …from the range
     page.screenshot(path=str(screenshots / "11-transcribe-again.png"))
     page.once("dialog", lambda d: d.accept())
     row.locator("button.again").click()
     toast_says(page, "Queued to be transcribed again")
-    page.locator(".speakers li").nth(2).wait_for(timeout=240_000)
-    assert page.locator(".speakers li").count() == 3
-    assert page.locator(".again-row").count() == 0  # a count the reader gave is not doubted
+    expect(page.locator(".speakers li")).to_have_count(offered, timeout=240_000)
+    expect(page.locator(".again-row")).to_have_count(0)  # a count the reader gave is not doubted
     assert not errors, errors
     context.close()
 
