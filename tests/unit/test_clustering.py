@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from minutes.stages import clustering
 from minutes.stages.clustering import CLUSTER_SECONDS, SHORT_SECONDS, choose_threshold, cluster
 
 
@@ -143,6 +144,37 @@ def test_a_meeting_whose_voices_stand_apart_just_inside_the_threshold_is_split()
     labels = cluster(x, threshold=chosen)
     assert len(set(labels.tolist())) == 3
     assert len(set(labels[:15].tolist())) == len(set(labels[15:30].tolist())) == 1
+
+
+def _voices_near_one(
+    near: list[float], sizes: list[int], noise: float, seed: int, dim: int = 16
+) -> np.ndarray:
+    """A first voice, then one voice per ``near`` at that cosine distance from it (and
+    far from one another), with ``sizes`` noisy rows each."""
+    rng = np.random.default_rng(seed)
+    centres = [np.eye(dim)[0]]
+    for i, d in enumerate(near, start=1):
+        angle = np.arccos(1.0 - d)
+        centres.append(np.cos(angle) * np.eye(dim)[0] + np.sin(angle) * np.eye(dim)[i])
+    rows = [c + noise * rng.normal(size=(n, dim)) for c, n in zip(centres, sizes, strict=True)]
+    return np.concatenate(rows).astype(np.float32)
+
+
+def test_a_count_that_holds_over_a_wide_range_of_distances_is_preferred(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Four voices, three of them near the first (0.33, 0.37 and 0.44 from it). At the
+    # usual 0.43 two of them have merged: three speakers, a count that lasts until about
+    # 0.52. Four holds from about 0.25 to 0.40, and that is the meeting's count.
+    x = _voices_near_one([0.33, 0.37, 0.44], [8, 9, 16, 14], noise=0.115, seed=17)
+    seconds = np.full(len(x), 3.0)
+    assert len(set(cluster(x, threshold=0.43, seconds=seconds).tolist())) == 3
+    chosen = choose_threshold(x, base=0.43, seconds=seconds)
+    assert len(set(cluster(x, threshold=chosen, seconds=seconds).tolist())) == 4
+    # The silhouette alone would keep the three.
+    monkeypatch.setattr(clustering, "STEADY_WEIGHT", 0.0)
+    alone = choose_threshold(x, base=0.43, seconds=seconds)
+    assert len(set(cluster(x, threshold=alone, seconds=seconds).tolist())) == 3
 
 
 def test_the_threshold_stays_when_nothing_nearby_separates_better() -> None:

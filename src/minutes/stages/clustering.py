@@ -17,8 +17,9 @@ is more often a stray piece of someone already found than a new person.
 No single merge distance suits every meeting: how far one person's embeddings spread
 changes with the room, the microphone and how long each turn is. :func:`choose_threshold`
 therefore also tries distances a little either side of the usual one and keeps the
-clustering whose voices stand apart best (silhouette), when it is clearly better
-(docs/benchmarks.md, session 22).
+clustering whose voices stand apart best (silhouette) and whose count holds over the
+widest range of distances, when it is clearly better (docs/benchmarks.md, sessions 22
+and 23).
 """
 
 from __future__ import annotations
@@ -32,11 +33,15 @@ NEW_VOICE = 0.6  # a placed embedding this far (cosine) from every cluster start
 SHORT_SECONDS = 3.0  # a cluster heard alone for less than this in all is "short"
 SHORT_MARGIN = 0.10  # added to the threshold when a short cluster joins its neighbour
 # choose_threshold: distances tried either side of the base, in steps; how much better a
-# neighbour's silhouette must be to be taken; and how far it may move the count.
+# neighbour's score must be to be taken; and how far it may move the count. A count's
+# steadiness is how wide a run of distances gives it, looked for within STEADY_SPAN of
+# the base; each unit of distance adds STEADY_WEIGHT to the silhouette.
 SEARCH_SPAN = 0.09
-SEARCH_STEP = 0.03
+SEARCH_STEP = 0.015
 SILHOUETTE_MARGIN = 0.03
 MAX_COUNT_CHANGE = 2
+STEADY_SPAN = 0.21
+STEADY_WEIGHT = 0.2
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -89,13 +94,15 @@ def choose_threshold(
     seconds: np.ndarray | None = None,
 ) -> float:
     """The merge distance for these embeddings: ``base``, or a distance within
-    ``SEARCH_SPAN`` of it whose clustering separates the voices clearly better.
+    ``SEARCH_SPAN`` of it whose clustering is clearly better.
 
-    Each candidate's labels are scored by their silhouette (cosine): how much nearer
-    each embedding sits to its own speaker than to the next one. A neighbour wins when
-    it beats the base by ``SILHOUETTE_MARGIN`` and changes the count by at most
-    ``MAX_COUNT_CHANGE``. One speaker at the base stays one: the silhouette cannot
-    weigh one cluster against two.
+    Each candidate is scored by its silhouette (cosine: how much nearer each embedding
+    sits to its own speaker than to the next one) plus ``STEADY_WEIGHT`` times the width
+    of the run of distances that give the same count: a count that holds while the
+    distance moves is the meeting's own, one that holds at a single distance is a merge
+    caught half-way. A neighbour wins when it beats the base by ``SILHOUETTE_MARGIN``
+    and changes the count by at most ``MAX_COUNT_CHANGE``. One speaker at the base stays
+    one: the silhouette cannot weigh one cluster against two.
     """
     from sklearn.metrics import silhouette_score
 
@@ -105,31 +112,43 @@ def choose_threshold(
     x = _normalise(embeddings)
     # Long meetings: score an even subsample, as _cluster clusters one.
     rows = np.unique(np.linspace(0, n - 1, num=min(n, MAX_CLUSTERED)).round().astype(np.int64))
+    reach = round(STEADY_SPAN / SEARCH_STEP)
+    grid = [t for i in range(-reach, reach + 1) if (t := round(base + i * SEARCH_STEP, 6)) > 0]
+    labels = [
+        cluster(
+            x, min_speakers=min_speakers, max_speakers=max_speakers, threshold=t, seconds=seconds
+        )
+        for t in grid
+    ]
+    counts = [len(np.unique(lab)) for lab in labels]
 
-    def score(threshold: float) -> tuple[int, float | None]:
-        labels = cluster(
-            x,
-            min_speakers=min_speakers,
-            max_speakers=max_speakers,
-            threshold=threshold,
-            seconds=seconds,
-        )[rows]
-        k = len(np.unique(labels))
-        if not 2 <= k < len(rows):
-            return k, None
-        return k, float(silhouette_score(x[rows], labels, metric="cosine"))
+    def steadiness(i: int) -> float:
+        lo = hi = i
+        while lo > 0 and counts[lo - 1] == counts[i]:
+            lo -= 1
+        while hi < len(grid) - 1 and counts[hi + 1] == counts[i]:
+            hi += 1
+        return (hi - lo + 1) * SEARCH_STEP
 
-    base_count, base_score = score(base)
+    def score(i: int) -> float | None:
+        sample = labels[i][rows]
+        if not 2 <= len(np.unique(sample)) < len(rows):
+            return None
+        silhouette = float(silhouette_score(x[rows], sample, metric="cosine"))
+        return silhouette + STEADY_WEIGHT * steadiness(i)
+
+    at = grid.index(round(base, 6))
+    base_score = score(at)
     if base_score is None:
         return base
-    steps = round(SEARCH_SPAN / SEARCH_STEP)
     best, best_score = base, base_score + SILHOUETTE_MARGIN
-    for i in range(-steps, steps + 1):
-        threshold = round(base + i * SEARCH_STEP, 6)
-        if i == 0 or threshold <= 0:
+    for i, threshold in enumerate(grid):
+        if i == at or abs(threshold - base) > SEARCH_SPAN + 1e-9:
             continue
-        count, value = score(threshold)
-        if value is not None and abs(count - base_count) <= MAX_COUNT_CHANGE and value > best_score:
+        if abs(counts[i] - counts[at]) > MAX_COUNT_CHANGE:
+            continue
+        value = score(i)
+        if value is not None and value > best_score:
             best, best_score = threshold, value
     return best
 
