@@ -38,7 +38,7 @@ SHORT_MARGIN = 0.10  # added to the threshold when a short cluster joins its nei
 # the base; each unit of distance adds STEADY_WEIGHT to the silhouette.
 SEARCH_SPAN = 0.09
 SEARCH_STEP = 0.015
-SILHOUETTE_MARGIN = 0.03
+SCORE_MARGIN = 0.03
 MAX_COUNT_CHANGE = 2
 STEADY_SPAN = 0.21
 STEADY_WEIGHT = 0.2
@@ -100,7 +100,7 @@ def choose_threshold(
     sits to its own speaker than to the next one) plus ``STEADY_WEIGHT`` times the width
     of the run of distances that give the same count: a count that holds while the
     distance moves is the meeting's own, one that holds at a single distance is a merge
-    caught half-way. A neighbour wins when it beats the base by ``SILHOUETTE_MARGIN``
+    caught half-way. A neighbour wins when it beats the base by ``SCORE_MARGIN``
     and changes the count by at most ``MAX_COUNT_CHANGE``. One speaker at the base stays
     one: the silhouette cannot weigh one cluster against two.
     """
@@ -141,7 +141,7 @@ def choose_threshold(
     base_score = score(at)
     if base_score is None:
         return base
-    best, best_score = base, base_score + SILHOUETTE_MARGIN
+    best, best_score = base, base_score + SCORE_MARGIN
     for i, threshold in enumerate(grid):
         if i == at or abs(threshold - base) > SEARCH_SPAN + 1e-9:
             continue
