@@ -150,7 +150,7 @@ def _voices_near_one(
     near: list[float], sizes: list[int], noise: float, seed: int, dim: int = 16
 ) -> np.ndarray:
     """A first voice, then one voice per ``near`` at that cosine distance from it (and
-    far from one another), with ``sizes`` noisy rows each."""
+    further from one another), with ``sizes`` noisy rows each."""
     rng = np.random.default_rng(seed)
     centres = [np.eye(dim)[0]]
     for i, d in enumerate(near, start=1):
