@@ -316,8 +316,13 @@ class Pipeline:
         diarizer = SegmentationDiarizer(self.segmenter, self.speaker_encoder, self.options.diarize)
         voices = diarizer.voices(audio, regions, progress)
         threshold = diarizer.threshold(voices)
+        # Enrolled voices keep enrolled people apart and whole.
+        from minutes.voiceprints import people
+
+        prints = people(self.options.voiceprints)
         return Diarization(
-            tuple(diarizer.speakers(voices, threshold)), diarizer.count_range(voices, threshold)
+            tuple(diarizer.speakers(voices, threshold, prints)),
+            diarizer.count_range(voices, threshold, prints),
         )
 
     def _metadata(

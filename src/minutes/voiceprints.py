@@ -197,6 +197,20 @@ def speaker_regions(turns: Sequence[Turn], speaker: str) -> list[SpeechRegion]:
     return out or [SpeechRegion(t.start, t.end) for t in own]
 
 
+def people(prints: Sequence[Voiceprint]) -> np.ndarray | None:
+    """One unit vector per enrolled person of the current speaker model (the mean of
+    their prints), for diarization to keep enrolled people apart; None if there are none."""
+    by_person: dict[str, list[np.ndarray]] = {}
+    for p in prints:
+        if p.usable:
+            v = p.array()
+            unit = v / max(float(np.linalg.norm(v)), 1e-9)
+            by_person.setdefault(name_key(p.name), []).append(unit)
+    if not by_person:
+        return None
+    return np.stack([np.mean(vs, axis=0) for vs in by_person.values()]).astype(np.float32)
+
+
 def identify(
     centroids: Mapping[str, np.ndarray],
     prints: Sequence[Voiceprint],

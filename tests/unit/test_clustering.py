@@ -188,3 +188,50 @@ def test_the_threshold_stays_when_nothing_nearby_separates_better() -> None:
     x = _voices_apart(0.40)
     assert choose_threshold(x, base=0.43, min_speakers=2, max_speakers=2) == 0.43
     assert choose_threshold(x[:2], base=0.43) == 0.43
+
+
+def _two_voices_one_cluster(seed: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two near voices (40 embeddings each), labelled as one cluster, and their prints."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=64)
+    a = base + 0.8 * rng.normal(size=64)
+    b = base + 0.8 * rng.normal(size=64)
+    x = np.concatenate([v + 0.3 * rng.normal(size=(40, 64)) for v in (a, b)]).astype(np.float32)
+    return x, np.zeros(80, dtype=np.int64), np.stack([a, b]).astype(np.float32)
+
+
+def test_two_enrolled_voices_in_one_cluster_are_split_between_them() -> None:
+    x, merged, prints = _two_voices_one_cluster()
+    labels = clustering.anchor(merged, x, prints)
+    assert len(set(labels[:40].tolist())) == 1
+    assert len(set(labels[40:].tolist())) == 1
+    assert labels[0] != labels[-1]
+
+
+def test_one_enrolled_voice_leaves_a_merged_cluster_alone() -> None:
+    x, merged, prints = _two_voices_one_cluster()
+    assert clustering.anchor(merged, x, prints[:1]).tolist() == merged.tolist()
+
+
+def test_one_voice_split_in_two_is_joined_by_its_print() -> None:
+    x, _, prints = _two_voices_one_cluster()
+    halves = np.repeat([0, 1, 2, 2], 20)  # the first voice split in two
+    labels = clustering.anchor(halves, x, prints)
+    assert len(set(labels[:40].tolist())) == 1
+    assert labels[0] != labels[-1]
+
+
+def test_anchoring_keeps_the_count_within_the_bounds() -> None:
+    x, merged, prints = _two_voices_one_cluster()
+    assert clustering.anchor(merged, x, prints, max_speakers=1).tolist() == merged.tolist()
+    halves = np.repeat([0, 1, 2, 2], 20)
+    kept = clustering.anchor(halves, x, prints, min_speakers=3, max_speakers=3)
+    assert len(set(kept.tolist())) == 3
+
+
+def test_short_embeddings_and_foreign_prints_do_not_vote() -> None:
+    x, merged, prints = _two_voices_one_cluster()
+    short = np.full(80, CLUSTER_SECONDS / 2)
+    assert clustering.anchor(merged, x, prints, seconds=short).tolist() == merged.tolist()
+    other_model = np.ones((2, 32), dtype=np.float32)
+    assert clustering.anchor(merged, x, other_model).tolist() == merged.tolist()

@@ -42,6 +42,14 @@ SCORE_MARGIN = 0.03
 MAX_COUNT_CHANGE = 2
 STEADY_SPAN = 0.21
 STEADY_WEIGHT = 0.2
+# anchor: an embedding is claimed by an enrolled voice when its cosine similarity to that
+# print is at least CLAIM_SIMILARITY and CLAIM_MARGIN above its next-best print's; two
+# prints split a cluster when each claims CLAIM_SHARE of it (and two embeddings or more);
+# one print joins the clusters it claims JOIN_SHARE of (docs/benchmarks.md, session 24).
+CLAIM_SIMILARITY = 0.6
+CLAIM_MARGIN = 0.05
+CLAIM_SHARE = 0.3
+JOIN_SHARE = 0.5
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -151,6 +159,64 @@ def choose_threshold(
         if value is not None and value > best_score:
             best, best_score = threshold, value
     return best
+
+
+def anchor(
+    labels: np.ndarray,
+    embeddings: np.ndarray,
+    prints: np.ndarray,
+    *,
+    min_speakers: int = 1,
+    max_speakers: int = 10,
+    seconds: np.ndarray | None = None,
+) -> np.ndarray:
+    """Labels corrected by enrolled voices (``prints``, one row each).
+
+    Two similar people on one microphone can sit nearer one another than one far-field
+    person sits from themself, so clustering alone merges them; nor can it tell that two
+    clusters are one person whose voice drifted. An enrolled print can: a cluster that
+    two prints each claim a good share of is split between them (the rest of it going to
+    the nearer part), and clusters one print claims most of are joined. Only embeddings
+    heard for ``CLUSTER_SECONDS`` or more vote. The count stays within the bounds.
+    """
+    if len(labels) == 0 or len(prints) == 0 or prints.shape[1] != embeddings.shape[1]:
+        return labels
+    x = _normalise(embeddings)
+    sims = x @ _normalise(prints).T
+    order = np.argsort(-sims, axis=1)
+    rows = np.arange(len(x))
+    best = sims[rows, order[:, 0]]
+    runner_up = sims[rows, order[:, 1]] if len(prints) > 1 else np.full(len(x), -1.0)
+    heard = seconds >= CLUSTER_SECONDS if seconds is not None else np.ones(len(x), bool)
+    sure = heard & (best >= CLAIM_SIMILARITY) & (best - runner_up >= CLAIM_MARGIN)
+    claim = np.where(sure, order[:, 0], -1)
+    out = labels.copy()
+    k = len(np.unique(out))
+    for c in np.unique(labels):
+        mine = np.flatnonzero(labels == c)
+        who, votes = np.unique(claim[mine][claim[mine] >= 0], return_counts=True)
+        parts = [p for p, n in zip(who, votes, strict=True) if n >= max(2, CLAIM_SHARE * len(mine))]
+        if len(parts) < 2 or k >= max_speakers:
+            continue
+        parts = parts[: 1 + max_speakers - k]
+        centres = _normalise(np.stack([x[mine[claim[mine] == p]].mean(axis=0) for p in parts]))
+        nearest = np.argmax(x[mine] @ centres.T, axis=1)
+        for i in range(1, len(parts)):
+            out[mine[nearest == i]] = int(out.max()) + 1
+        k = len(np.unique(out))
+    owner: dict[int, int] = {}
+    for c in np.unique(out):
+        mine = np.flatnonzero(out == c)
+        who, votes = np.unique(claim[mine][claim[mine] >= 0], return_counts=True)
+        if not len(who) or votes.max() < max(2, JOIN_SHARE * len(mine)):
+            continue
+        p = int(who[np.argmax(votes)])
+        if p in owner and k > min_speakers:
+            out[mine] = owner[p]
+            k -= 1
+        else:
+            owner.setdefault(p, int(c))
+    return _order_by_appearance(out)
 
 
 def _cluster(

@@ -27,7 +27,7 @@ from scipy.optimize import linear_sum_assignment
 from minutes.audio import Audio
 from minutes.options import DiarizeOptions
 from minutes.stages.base import Progress, no_progress
-from minutes.stages.clustering import choose_threshold, cluster
+from minutes.stages.clustering import anchor, choose_threshold, cluster
 from minutes.stages.diarize import one_speaker, speaker_id
 from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.segment_pyannote import LocalSegmentation, SegmentationModel
@@ -92,27 +92,25 @@ class SegmentationDiarizer:
         vectors, owners, seconds = self._local_embeddings(audio, seg, keys, progress)
         return Voices(seg, vectors, tuple(owners), seconds, tuple(regions), audio.duration)
 
-    def speakers(self, voices: Voices, threshold: float | None = None) -> list[Turn]:
+    def speakers(
+        self,
+        voices: Voices,
+        threshold: float | None = None,
+        prints: np.ndarray | None = None,
+    ) -> list[Turn]:
         """Steps 3–5: cluster the voices into speakers and lay out their turns.
 
         ``threshold`` overrides the merge distance (the pipeline passes the one
         :meth:`threshold` chose; the benchmarks sweep it without segmenting and
-        embedding again).
+        embedding again). ``prints``, the enrolled voices (one row each), keep two
+        enrolled people apart and one enrolled person whole (clustering.anchor).
         """
-        opts = self.options
         if not voices.owners:
             # Nothing long enough to recognise a voice by: one speaker holds all speech.
             return one_speaker(voices.regions)
-        lo, hi = opts.bounds
         if threshold is None:
             threshold = self.threshold(voices)
-        labels = cluster(
-            voices.vectors,
-            min_speakers=lo,
-            max_speakers=hi,
-            threshold=threshold,
-            seconds=voices.seconds,
-        )
+        labels = self._labels(voices, threshold, prints)
         links = _link(voices.seg, voices.vectors, voices.owners, labels)
         return _turns(voices.seg, links, int(labels.max()) + 1, voices.regions, voices.duration)
 
@@ -126,32 +124,47 @@ class SegmentationDiarizer:
             voices.vectors, base=THRESHOLD, min_speakers=lo, max_speakers=hi, seconds=voices.seconds
         )
 
-    def count_range(self, voices: Voices, threshold: float | None = None) -> tuple[int, int] | None:
+    def count_range(
+        self,
+        voices: Voices,
+        threshold: float | None = None,
+        prints: np.ndarray | None = None,
+    ) -> tuple[int, int] | None:
         """How many speakers clustering finds a little either side of the threshold
         (looser, stricter): equal when the count is steady, apart when a nearby setting
         would merge or split someone. None when the user gave the count."""
-        opts = self.options
-        lo, hi = opts.bounds
-        if opts.num_speakers is not None:
+        if self.options.num_speakers is not None:
             return None
         if len(voices.owners) < 2:
             return (1, 1)
         if threshold is None:
             threshold = self.threshold(voices)
-        counts = [
-            int(
-                cluster(
-                    voices.vectors,
-                    min_speakers=lo,
-                    max_speakers=hi,
-                    threshold=t,
-                    seconds=voices.seconds,
-                ).max()
-            )
-            + 1
+        looser, stricter = (
+            int(self._labels(voices, t, prints).max()) + 1
             for t in (threshold + COUNT_MARGIN, threshold - COUNT_MARGIN)
-        ]
-        return counts[0], counts[1]
+        )
+        return looser, stricter
+
+    def _labels(self, voices: Voices, threshold: float, prints: np.ndarray | None) -> np.ndarray:
+        """A speaker label per embedding: clustered at ``threshold``, then anchored."""
+        lo, hi = self.options.bounds
+        labels = cluster(
+            voices.vectors,
+            min_speakers=lo,
+            max_speakers=hi,
+            threshold=threshold,
+            seconds=voices.seconds,
+        )
+        if prints is None or not len(prints):
+            return labels
+        return anchor(
+            labels,
+            voices.vectors,
+            prints,
+            min_speakers=lo,
+            max_speakers=hi,
+            seconds=voices.seconds,
+        )
 
     def _local_embeddings(
         self,
