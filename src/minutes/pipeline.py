@@ -35,7 +35,7 @@ from minutes.types import (
     Utterance,
     language_seconds,
 )
-from minutes.voiceprints import Match
+from minutes.voiceprints import Match, people
 
 STAGES = ("decode", "vad", "asr", "embed", "assemble")
 # What a line can be read again as, and how people call them.
@@ -316,10 +316,7 @@ class Pipeline:
         diarizer = SegmentationDiarizer(self.segmenter, self.speaker_encoder, self.options.diarize)
         voices = diarizer.voices(audio, regions, progress)
         threshold = diarizer.threshold(voices)
-        # Enrolled voices keep enrolled people apart and whole.
-        from minutes.voiceprints import people
-
-        prints = people(self.options.voiceprints)
+        prints = people(self.options.voiceprints)  # keep enrolled people apart and whole
         return Diarization(
             tuple(diarizer.speakers(voices, threshold, prints)),
             diarizer.count_range(voices, threshold, prints),

@@ -198,8 +198,9 @@ def speaker_regions(turns: Sequence[Turn], speaker: str) -> list[SpeechRegion]:
 
 
 def people(prints: Sequence[Voiceprint]) -> np.ndarray | None:
-    """One unit vector per enrolled person of the current speaker model (the mean of
-    their prints), for diarization to keep enrolled people apart; None if there are none."""
+    """One vector per enrolled person of the current speaker model (the mean of their
+    unit-length prints), for diarization to keep enrolled people apart; None if there
+    are none."""
     by_person: dict[str, list[np.ndarray]] = {}
     for p in prints:
         if p.usable:
