@@ -190,11 +190,17 @@ def anchor(
     heard = seconds >= CLUSTER_SECONDS if seconds is not None else np.ones(len(x), bool)
     sure = heard & (best >= CLAIM_SIMILARITY) & (best - runner_up >= CLAIM_MARGIN)
     claim = np.where(sure, order[:, 0], -1)
+
+    def claims(mine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The prints that claim some of these rows, and how many rows each."""
+        mine_claims = claim[mine]
+        return np.unique(mine_claims[mine_claims >= 0], return_counts=True)
+
     out = labels.copy()
     k = len(np.unique(out))
     for c in np.unique(labels):
         mine = np.flatnonzero(labels == c)
-        who, votes = np.unique(claim[mine][claim[mine] >= 0], return_counts=True)
+        who, votes = claims(mine)
         parts = [p for p, n in zip(who, votes, strict=True) if n >= max(2, CLAIM_SHARE * len(mine))]
         if len(parts) < 2 or k >= max_speakers:
             continue
@@ -207,7 +213,7 @@ def anchor(
     owner: dict[int, int] = {}
     for c in np.unique(out):
         mine = np.flatnonzero(out == c)
-        who, votes = np.unique(claim[mine][claim[mine] >= 0], return_counts=True)
+        who, votes = claims(mine)
         if not len(who) or votes.max() < max(2, JOIN_SHARE * len(mine)):
             continue
         p = int(who[np.argmax(votes)])
