@@ -77,7 +77,7 @@ def main() -> None:
             threshold = diarizer.threshold(found)
             row: dict[str, Any] = {"meeting": f"k{k}s{seed}", "speakers": k}
             for scenario, enrolled in scenarios.items():
-                prints = people([book[n] for n in enrolled])
+                prints = people([book[n] for n in enrolled], encoder.model_id)
                 turns = diarizer.speakers(found, threshold, prints)
                 e = diarization_errors(ref, turns, row["meeting"], audio.duration)
                 errors = e["c25_missed_detection"] + e["c25_false_alarm"] + e["c25_confusion"]

@@ -12,10 +12,18 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def write_results(name: str, summary: Any, rows: list[dict[str, Any]]) -> Path:
-    """``bench/results/<name>.json``: the run's date, its summary and every row."""
+    """``bench/results/<name>.json``: the run's date, the speaker model it ran with
+    (MINUTES_SPEAKER_MODEL, else the embedded CAM++), its summary and every row."""
+    from minutes.models import ModelRegistry
+
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    stamped = {"date": time.strftime("%Y-%m-%d %H:%M"), "summary": summary, "rows": rows}
+    stamped = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "speaker_model": ModelRegistry().speaker_model_id(),
+        "summary": summary,
+        "rows": rows,
+    }
     path.write_text(json.dumps(stamped, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 

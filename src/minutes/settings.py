@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,8 +30,14 @@ class Settings(BaseSettings):
     # Extra directories searched for model folders by name (``models/<name>/model.bin``).
     model_dirs: list[Path] = Field(default_factory=list)
     # A pyannote segmentation-3.0 checkpoint (file or folder) to use instead of the
-    # embedded copy, and CAM++ weights (3D-Speaker state dict) likewise.
+    # embedded copy.
     segmentation_model: Path | None = None
+    # A speaker model instead of the embedded CAM++: an ONNX file that reads filterbanks
+    # (WeSpeaker, sherpa-onnx), a folder or cached hub repo holding one, or CAM++ weights
+    # (3D-Speaker state dict). ``speaker_threshold`` is its merge distance (cosine; the
+    # diarizer searches around it per meeting), ``speaker_window`` its filterbank window.
     speaker_model: Path | None = None
+    speaker_threshold: float | None = Field(default=None, gt=0.0, lt=2.0)
+    speaker_window: Literal["povey", "hamming"] | None = None
     # Hugging Face cache to look in for hub names (None: the hub's own default).
     hf_cache_dir: Path | None = None

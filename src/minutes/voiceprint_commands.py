@@ -82,14 +82,17 @@ def voiceprint_list() -> None:
     """The enrolled voices, with where each of their voiceprints came from."""
     from minutes import voiceprints as vp
     from minutes.corrections import name_key
+    from minutes.models import ModelRegistry
 
     prints = vp.load_store()
     if not prints:
         Console().print("No voices enrolled. Add one with `minutes voiceprint add NAME CLIP`.")
+        return
+    current = ModelRegistry().speaker_model_id()
     # One line per print, a person's prints together.
     for p in sorted(prints, key=lambda p: name_key(p.name)):
         source = f"{p.source}, " if p.source else ""
-        stale = "  [yellow]made by an earlier model: enrol again[/]" if not p.usable else ""
+        stale = f"  [yellow]made by {escape(p.model)}: enrol again[/]" if p.model != current else ""
         Console().print(f"{escape(p.name)}  ({escape(source)}{p.seconds:.0f} s of speech){stale}")
 
 

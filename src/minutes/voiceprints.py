@@ -1,14 +1,17 @@
 """Enrolled, named speakers across meetings.
 
-A voiceprint is one CAM++ speaker embedding (unit-norm, 192-d; the encoder the
-diarizer uses) pooled over a few seconds to a minute of a person's speech, from a clip
-or from their turns in a past meeting. In a new meeting each speaker's own embedding is
-compared with the enrolled prints; the best match above a threshold names the speaker,
-each print at most once. The threshold comes from bench/voiceprint_bench.py
-(false-accept rate on held-out speakers; docs/benchmarks.md).
+A voiceprint is one speaker embedding (unit-norm; by the encoder the diarizer uses,
+CAM++ 192-d unless another speaker model is configured) pooled over a few seconds to a
+minute of a person's speech, from a clip or from their turns in a past meeting. In a
+new meeting each speaker's own embedding is compared with the enrolled prints; the best
+match above a threshold names the speaker, each print at most once. The threshold
+comes from bench/voiceprint_bench.py (false-accept rate on held-out speakers;
+docs/benchmarks.md).
 
-Prints made by earlier versions with resemblyzer (256-d) cannot be compared with CAM++
-embeddings: they are kept, reported as needing re-enrolment, and not used.
+Each print records the model that made it. Prints of another model — resemblyzer's
+(256-d) from earlier versions, or of a speaker model no longer configured — cannot be
+compared with this model's embeddings: they are kept, reported as needing re-enrolment,
+and not used.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ import numpy as np
 from minutes.audio import Audio
 from minutes.corrections import find_speaker, name_key
 from minutes.errors import InputError
+from minutes.models import EMBEDDED_SPEAKER_MODEL
 from minutes.options import VOICEPRINT_THRESHOLD as DEFAULT_THRESHOLD
 from minutes.stages.clustering import cluster
-from minutes.stages.embed_campp import FEATURES, CamppEmbedder
+from minutes.stages.fbank import FEATURES
+from minutes.stages.speaker_encoder import SpeakerEncoder
 from minutes.types import SpeechRegion, Transcript, Turn
 
-MODEL = "campplus-zh-en"  # the speaker model new prints are made with
+MODEL = EMBEDDED_SPEAKER_MODEL  # the speaker model prints are made with by default
 LEGACY_MODEL = "resemblyzer"
 MIN_ENROL_SECONDS = 4.0
 MAX_SECONDS = 60.0  # per speaker: more adds time, not accuracy
@@ -47,19 +52,17 @@ class Voiceprint:
     vector: tuple[float, ...]
     seconds: float
     source: str = ""  # where it was enrolled from: "clip chan.m4a", "meeting board.json, …"
+    # The speaker model that made it (ModelRegistry.speaker_model_id). Prints stored
+    # before models were recorded are told apart by their size: 256 was resemblyzer.
+    model: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.model:
+            legacy = LEGACY_MODEL if len(self.vector) == 256 else MODEL
+            object.__setattr__(self, "model", legacy)
 
     def array(self) -> np.ndarray:
         return np.asarray(self.vector, dtype=np.float32)
-
-    @property
-    def model(self) -> str:
-        """The speaker model that made this print, told apart by the vector's size."""
-        return LEGACY_MODEL if len(self.vector) == 256 else MODEL
-
-    @property
-    def usable(self) -> bool:
-        """False for prints of an earlier speaker model, which must be enrolled again."""
-        return self.model == MODEL
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -80,6 +83,7 @@ class Voiceprint:
             tuple(float(x) for x in vector),
             float(str(d["seconds"])),
             str(d.get("source") or ""),
+            str(d.get("model") or ""),
         )
 
 
@@ -101,22 +105,22 @@ def _limit(regions: Sequence[SpeechRegion], seconds: float) -> list[SpeechRegion
     return sorted(out, key=lambda r: r.start)
 
 
-def _features(encoder: CamppEmbedder, audio: Audio, regions: Sequence[SpeechRegion]) -> np.ndarray:
+def _features(encoder: SpeakerEncoder, audio: Audio, regions: Sequence[SpeechRegion]) -> np.ndarray:
     """Filterbank frames of up to a minute of the given speech, end to end."""
     parts = [encoder.features(audio.slice(r.start, r.end)) for r in _limit(regions, MAX_SECONDS)]
     parts = [p for p in parts if len(p)]
     return np.concatenate(parts) if parts else np.zeros((0, FEATURES), np.float32)
 
 
-def embedding(encoder: CamppEmbedder, audio: Audio, regions: Sequence[SpeechRegion]) -> np.ndarray:
+def embedding(encoder: SpeakerEncoder, audio: Audio, regions: Sequence[SpeechRegion]) -> np.ndarray:
     """One unit-norm embedding pooled over (up to a minute of) the given speech; empty
-    when there is too little of it. CAM++ pools statistics over all frames, which
+    when there is too little of it. The encoder pools statistics over all frames, which
     separates voices better than averaging embeddings of short windows."""
     v = encoder.embed(_features(encoder, audio, regions))
     return np.zeros(0, np.float32) if v is None else v
 
 
-def _pieces(encoder: CamppEmbedder, features: np.ndarray) -> np.ndarray:
+def _pieces(encoder: SpeakerEncoder, features: np.ndarray) -> np.ndarray:
     vectors = [
         encoder.embed(features[i : i + PIECE_FRAMES])
         for i in range(0, max(1, len(features) - PIECE_FRAMES + 1), PIECE_STEP)
@@ -127,7 +131,7 @@ def _pieces(encoder: CamppEmbedder, features: np.ndarray) -> np.ndarray:
 
 def enrol(
     name: str,
-    encoder: CamppEmbedder,
+    encoder: SpeakerEncoder,
     audio: Audio,
     regions: Sequence[SpeechRegion],
     *,
@@ -166,11 +170,16 @@ def enrol(
                 "The clip seems to contain more than one voice. Use a clip "
                 "of this person alone, or enrol them from a past meeting."
             )
-    return Voiceprint(name=name, vector=tuple(float(x) for x in vector), seconds=speech)
+    return Voiceprint(
+        name=name,
+        vector=tuple(float(x) for x in vector),
+        seconds=speech,
+        model=encoder.model_id,
+    )
 
 
 def enrol_speaker(
-    name: str, encoder: CamppEmbedder, audio: Audio, transcript: Transcript, speaker: str
+    name: str, encoder: SpeakerEncoder, audio: Audio, transcript: Transcript, speaker: str
 ) -> Voiceprint:
     """A voiceprint from everything one speaker of a past meeting said alone.
 
@@ -197,13 +206,13 @@ def speaker_regions(turns: Sequence[Turn], speaker: str) -> list[SpeechRegion]:
     return out or [SpeechRegion(t.start, t.end) for t in own]
 
 
-def people(prints: Sequence[Voiceprint]) -> np.ndarray | None:
-    """One vector per enrolled person of the current speaker model (the mean of their
+def people(prints: Sequence[Voiceprint], model: str = MODEL) -> np.ndarray | None:
+    """One vector per enrolled person of speaker model ``model`` (the mean of their
     unit-length prints), for diarization to keep enrolled people apart; None if there
     are none."""
     by_person: dict[str, list[np.ndarray]] = {}
     for p in prints:
-        if p.usable:
+        if p.model == model:
             v = p.array()
             unit = v / max(float(np.linalg.norm(v)), 1e-9)
             by_person.setdefault(name_key(p.name), []).append(unit)
@@ -216,14 +225,15 @@ def identify(
     centroids: Mapping[str, np.ndarray],
     prints: Sequence[Voiceprint],
     threshold: float = DEFAULT_THRESHOLD,
+    model: str = MODEL,
 ) -> list[Match]:
     """Name speakers by their closest enrolled voice; each name used at most once.
 
     A person may have several prints (enrolled from a clip and from past meetings):
     the best-matching one names the speaker, and no other speaker gets that name.
-    Prints of another speaker model (another vector size) are skipped."""
+    Prints of another speaker model than ``model``, the centroids', are skipped."""
     size = next((len(v) for v in centroids.values() if len(v)), 0)
-    prints = [p for p in prints if len(p.vector) == size]
+    prints = [p for p in prints if p.model == model and len(p.vector) == size]
     if not prints or not centroids:
         return []
     speakers = [s for s, v in centroids.items() if len(v)]
@@ -252,7 +262,9 @@ def identify(
     return out
 
 
-def centroids(encoder: CamppEmbedder, audio: Audio, turns: Sequence[Turn]) -> dict[str, np.ndarray]:
+def centroids(
+    encoder: SpeakerEncoder, audio: Audio, turns: Sequence[Turn]
+) -> dict[str, np.ndarray]:
     """Each speaker's embedding over (up to a minute of) their clean turns."""
     return {
         speaker: embedding(encoder, audio, speaker_regions(turns, speaker))

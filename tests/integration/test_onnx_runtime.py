@@ -29,7 +29,7 @@ def test_pipeline_runs_both_speaker_models_on_onnx_runtime(pipeline) -> None:
 def test_campp_on_onnx_runtime_matches_pytorch(registry, pipeline, speech) -> None:
     from minutes.stages.embed_campp import CamppEmbedder
 
-    in_torch = CamppEmbedder(registry.campp_path())  # no cache directory: PyTorch
+    in_torch = CamppEmbedder(registry.speaker_model_path())  # no cache directory: PyTorch
     assert in_torch.runtime == "torch"
     for seconds in (0.6, 2.0, len(speech) / 16000):
         part = speech[: int(seconds * 16000)]
@@ -56,14 +56,14 @@ def test_segmentation_on_onnx_runtime_matches_pytorch(registry, pipeline, speech
 def test_exported_graph_is_cached_and_a_torn_file_is_rebuilt(registry, tmp_path, speech) -> None:
     from minutes.stages.embed_campp import CamppEmbedder
 
-    first = CamppEmbedder(registry.campp_path(), tmp_path)
+    first = CamppEmbedder(registry.speaker_model_path(), tmp_path)
     (graph,) = tmp_path.glob("*.onnx")
     stamp = graph.stat().st_mtime_ns
-    CamppEmbedder(registry.campp_path(), tmp_path)
+    CamppEmbedder(registry.speaker_model_path(), tmp_path)
     assert graph.stat().st_mtime_ns == stamp  # loaded, not exported again
 
     graph.write_bytes(graph.read_bytes()[:1000])  # a write cut short
-    again = CamppEmbedder(registry.campp_path(), tmp_path)
+    again = CamppEmbedder(registry.speaker_model_path(), tmp_path)
     assert again.runtime == "onnxruntime"
     assert graph.stat().st_size > 1_000_000
     a, b = first.embed_samples(speech), again.embed_samples(speech)
@@ -79,7 +79,7 @@ def test_without_the_onnx_package_the_models_run_in_pytorch(
     from minutes.stages.embed_campp import CamppEmbedder
 
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
-    encoder = CamppEmbedder(registry.campp_path(), tmp_path)
+    encoder = CamppEmbedder(registry.speaker_model_path(), tmp_path)
     assert encoder.runtime == "torch"
     assert not list(tmp_path.iterdir())
     assert encoder.embed_samples(speech) is not None
@@ -90,6 +90,6 @@ def test_unwritable_cache_falls_back_to_pytorch(registry, tmp_path: Path, speech
 
     blocked = tmp_path / "file"
     blocked.write_text("a file where the cache directory should be")
-    encoder = CamppEmbedder(registry.campp_path(), blocked / "onnx")
+    encoder = CamppEmbedder(registry.speaker_model_path(), blocked / "onnx")
     assert encoder.runtime == "torch"
     assert encoder.embed_samples(speech) is not None

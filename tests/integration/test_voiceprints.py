@@ -134,16 +134,21 @@ def test_identify_uses_each_name_once_and_respects_the_threshold() -> None:
 def test_prints_of_an_earlier_model_are_kept_but_not_used(tmp_path: Path) -> None:
     legacy = vp.Voiceprint("Old Print", (1.0,) + (0.0,) * 255, 20)  # resemblyzer, 256-d
     current = vp.Voiceprint("New Print", (1.0,) + (0.0,) * 191, 20)
-    assert (legacy.model, legacy.usable) == ("resemblyzer", False)
-    assert (current.model, current.usable) == (vp.MODEL, True)
+    # Same size as CAM++'s, made by a speaker model that is no longer configured.
+    other = vp.Voiceprint("Other Print", (1.0,) + (0.0,) * 191, 20, model="ecapa-0123456789ab")
+    assert (legacy.model, current.model) == ("resemblyzer", vp.MODEL)
     speaker = np.zeros(192, np.float32)
     speaker[0] = 1.0
-    assert [m.name for m in vp.identify({"S0": speaker}, [legacy, current])] == ["New Print"]
-    assert vp.identify({"S0": speaker}, [legacy]) == []
+    prints = [legacy, current, other]
+    assert [m.name for m in vp.identify({"S0": speaker}, prints)] == ["New Print"]
+    assert vp.identify({"S0": speaker}, [legacy, other]) == []
+    # With the other model configured, only its print is compared.
+    matched = vp.identify({"S0": speaker}, prints, model="ecapa-0123456789ab")
+    assert [m.name for m in matched] == ["Other Print"]
 
     store = tmp_path / "voiceprints.json"
-    vp.save_store([legacy, current], store)
-    assert [p.name for p in vp.load_store(store)] == ["Old Print", "New Print"]
+    vp.save_store(prints, store)
+    assert vp.load_store(store) == prints  # the model is stored with each print
     listed = subprocess.run(
         [sys.executable, "-m", "minutes.cli", "voiceprint", "list"],
         capture_output=True,
@@ -157,6 +162,8 @@ def test_prints_of_an_earlier_model_are_kept_but_not_used(tmp_path: Path) -> Non
     assert "enrol again" in old_line
     new_line = next(line for line in listed.stdout.splitlines() if "New Print" in line)
     assert "enrol again" not in new_line
+    other_line = next(line for line in listed.stdout.splitlines() if "Other Print" in line)
+    assert "made by ecapa-0123456789ab: enrol again" in other_line
 
 
 def test_diarization_gets_one_vector_per_enrolled_person() -> None:

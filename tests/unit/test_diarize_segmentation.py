@@ -141,10 +141,14 @@ def _pair_at(distance: float, rng: np.random.Generator, each: int = 6) -> np.nda
 def test_the_count_range_says_when_a_nearby_setting_would_change_the_count() -> None:
     from minutes.options import DiarizeOptions
     from minutes.pipeline import count_uncertainty
-    from minutes.stages.diarize_segmentation import THRESHOLD, SegmentationDiarizer
+    from minutes.stages.diarize_segmentation import SegmentationDiarizer
+    from minutes.stages.embed_campp import MERGE_DISTANCE as THRESHOLD
+    from minutes.stages.speaker_encoder import SpeakerEncoder
 
     rng = np.random.default_rng(0)
-    diarizer = SegmentationDiarizer(None, None, DiarizeOptions())  # type: ignore[arg-type]
+    # Clustering reads only the encoder's merge distance; the network never runs here.
+    encoder = SpeakerEncoder(lambda x: x, 16, "test", merge_distance=THRESHOLD)
+    diarizer = SegmentationDiarizer(None, encoder, DiarizeOptions())  # type: ignore[arg-type]
     # Two voices far apart: two speakers at any nearby setting.
     steady = diarizer.count_range(_voices(_pair_at(0.8, rng)))  # type: ignore[arg-type]
     assert steady == (2, 2)
@@ -156,6 +160,6 @@ def test_the_count_range_says_when_a_nearby_setting_would_change_the_count() -> 
     assert warning is not None
     assert "2 found, 1–2" in warning
     # A count the user gave has no range.
-    fixed = SegmentationDiarizer(None, None, DiarizeOptions(num_speakers=2))  # type: ignore[arg-type]
+    fixed = SegmentationDiarizer(None, encoder, DiarizeOptions(num_speakers=2))  # type: ignore[arg-type]
     assert fixed.count_range(_voices(_pair_at(THRESHOLD, rng))) is None  # type: ignore[arg-type]
     assert count_uncertainty(2, None) is None

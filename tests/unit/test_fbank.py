@@ -1,4 +1,5 @@
-"""CAM++ features: our vectorised filterbank gives Kaldi's numbers (kaldi-native-fbank)."""
+"""Speaker-model features: our vectorised filterbank gives Kaldi's numbers
+(kaldi-native-fbank), with the Povey window CAM++ was trained on and WeSpeaker's Hamming."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import kaldi_native_fbank as knf
 import numpy as np
 import pytest
 
-from minutes.stages.embed_campp import FEATURES, CamppEmbedder
+from minutes.stages.fbank import FEATURES, WINDOWS, Window, fbank
 
 
-def kaldi(samples: np.ndarray) -> np.ndarray:
+def kaldi(samples: np.ndarray, window: Window = "povey") -> np.ndarray:
     opts = knf.FbankOptions()
     opts.frame_opts.samp_freq = 16000
     opts.frame_opts.dither = 0.0
+    opts.frame_opts.window_type = window
     opts.mel_opts.num_bins = FEATURES
     fbank = knf.OnlineFbank(opts)
     fbank.accept_waveform(16000, np.asarray(samples, np.float32) * 32768.0)
@@ -38,10 +40,11 @@ def _signals() -> dict[str, np.ndarray]:
     }
 
 
+@pytest.mark.parametrize("window", WINDOWS)
 @pytest.mark.parametrize("name", list(_signals()))
-def test_features_match_kaldi(name: str) -> None:
+def test_features_match_kaldi(name: str, window: Window) -> None:
     x = _signals()[name].astype(np.float32)
-    ours, theirs = CamppEmbedder.features(x), kaldi(x)
+    ours, theirs = fbank(x, window), kaldi(x, window)
     assert ours.shape == theirs.shape
     assert ours.dtype == np.float32
     # float32 resolves about seven digits of power: bins more than 1e-7 below a frame's
@@ -51,5 +54,16 @@ def test_features_match_kaldi(name: str) -> None:
 
 
 def test_too_short_for_one_frame() -> None:
-    assert CamppEmbedder.features(np.zeros(399, np.float32)).shape == (0, FEATURES)
-    assert CamppEmbedder.features(np.zeros(0, np.float32)).shape == (0, FEATURES)
+    assert fbank(np.zeros(399, np.float32)).shape == (0, FEATURES)
+    assert fbank(np.zeros(0, np.float32)).shape == (0, FEATURES)
+
+
+def test_the_windows_differ() -> None:
+    # Were the window ignored, a WeSpeaker model would silently get CAM++'s features.
+    x = _signals()["voiced"].astype(np.float32)
+    assert np.abs(fbank(x, "povey") - fbank(x, "hamming")).max() > 0.01
+
+
+def test_an_unknown_window_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown filterbank window 'hann'"):
+        fbank(np.zeros(16000, np.float32), "hann")  # type: ignore[arg-type]

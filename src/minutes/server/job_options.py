@@ -29,7 +29,7 @@ OPTION_KEYS = (
     "script",
     "prompt",
     "glossary",
-    # Voices named for this meeting only ({"name", "vector", "seconds"}: the OpenAI
+    # Voices named for this meeting only ({"name", "vector", "seconds", "model"}: the OpenAI
     # endpoint's known speakers); the owner's enrolled voices are added when it runs.
     "voiceprints",
 )
@@ -56,7 +56,12 @@ def options_from_json(text: str, standing: Glossary | None = None) -> PipelineOp
 def _voiceprints(items: list[Any]) -> tuple[Voiceprint, ...]:
     try:
         return tuple(
-            Voiceprint(str(p["name"]), tuple(float(x) for x in p["vector"]), float(p["seconds"]))
+            Voiceprint(
+                str(p["name"]),
+                tuple(float(x) for x in p["vector"]),
+                float(p["seconds"]),
+                model=str(p.get("model") or ""),
+            )
             for p in items
         )
     except (KeyError, TypeError, ValueError) as e:
@@ -73,7 +78,10 @@ def owner_voiceprints(s: Any, owner_id: int) -> tuple[Voiceprint, ...]:
     """The voices a user enrolled, for naming the speakers of their new meetings."""
     rows = s.scalars(select(VoiceprintRow).where(VoiceprintRow.owner_id == owner_id)).all()
     return tuple(
-        Voiceprint(r.name, tuple(float(x) for x in json.loads(r.vector)), r.seconds) for r in rows
+        Voiceprint(
+            r.name, tuple(float(x) for x in json.loads(r.vector)), r.seconds, model=r.model or ""
+        )
+        for r in rows
     )
 
 

@@ -166,6 +166,8 @@ class VoiceprintRow(Base):
     seconds: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The speaker model that made it; NULL for prints stored before this was recorded.
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
 
 
 class GlossaryRow(Base):

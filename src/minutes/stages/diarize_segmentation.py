@@ -4,8 +4,9 @@ The approach of pyannote's speaker-diarization pipelines, on our own stages:
 
 1. segmentation-3.0 says, per 5-second chunk (one-second step), which of up to three
    local speakers talk in every ~17 ms frame, two at once where voices overlap;
-2. each local speaker of every ``embed_every``-th chunk gets one CAM++ embedding from the
-   frames where it talks alone (one never heard alone is left to step 4);
+2. each local speaker of every ``embed_every``-th chunk gets one voice embedding (CAM++
+   unless another speaker model is configured) from the frames where it talks alone
+   (one never heard alone is left to step 4);
 3. those embeddings are clustered (the count estimated, or the user's bounds honoured);
    within a chunk, local speakers go to distinct clusters (Hungarian assignment);
 4. chunks without embeddings are linked by agreeing with the frames already placed;
@@ -29,11 +30,10 @@ from minutes.options import DiarizeOptions
 from minutes.stages.base import Progress, no_progress
 from minutes.stages.clustering import anchor, choose_threshold, cluster
 from minutes.stages.diarize import one_speaker, speaker_id
-from minutes.stages.embed_campp import CamppEmbedder
 from minutes.stages.segment_pyannote import LocalSegmentation, SegmentationModel
+from minutes.stages.speaker_encoder import SpeakerEncoder
 from minutes.types import SpeechRegion, Turn
 
-THRESHOLD = 0.43  # cosine distance at which CAM++ clusters stop merging (docs/benchmarks.md)
 # A count that changes within this distance of the threshold is uncertain: on the
 # constructed meetings such counts were exact half the time, steady ones 80-90 %.
 COUNT_MARGIN = 0.03
@@ -51,7 +51,7 @@ class Voices:
     """What segmentation and embedding found, before any clustering."""
 
     seg: LocalSegmentation
-    vectors: np.ndarray  # one CAM++ embedding per (chunk, local speaker) heard alone
+    vectors: np.ndarray  # one voice embedding per (chunk, local speaker) heard alone
     owners: tuple[tuple[int, int], ...]  # the (chunk, local speaker) of each vector
     seconds: np.ndarray  # how long each vector's voice was heard
     regions: tuple[SpeechRegion, ...]
@@ -64,7 +64,7 @@ class SegmentationDiarizer:
     def __init__(
         self,
         segmenter: SegmentationModel,
-        embedder: CamppEmbedder,
+        embedder: SpeakerEncoder,
         options: DiarizeOptions | None = None,
     ) -> None:
         self.segmenter = segmenter
@@ -115,13 +115,17 @@ class SegmentationDiarizer:
         return _turns(voices.seg, links, int(labels.max()) + 1, voices.regions, voices.duration)
 
     def threshold(self, voices: Voices) -> float:
-        """The merge distance for this meeting: the options' when set, else the one
-        near ``THRESHOLD`` that separates these voices best (clustering.choose_threshold)."""
+        """The merge distance for this meeting: the options' when set, else the one near
+        the speaker model's own that separates these voices best (clustering.choose_threshold)."""
         if self.options.threshold is not None:
             return self.options.threshold
         lo, hi = self.options.bounds
         return choose_threshold(
-            voices.vectors, base=THRESHOLD, min_speakers=lo, max_speakers=hi, seconds=voices.seconds
+            voices.vectors,
+            base=self.embedder.merge_distance,
+            min_speakers=lo,
+            max_speakers=hi,
+            seconds=voices.seconds,
         )
 
     def count_range(

@@ -122,7 +122,8 @@ async def transcriptions(
             _known_speakers, ctx, speaker_names or [], speaker_references or []
         )
         knobs["voiceprints"] = [
-            {"name": p.name, "vector": list(p.vector), "seconds": p.seconds} for p in prints
+            {"name": p.name, "vector": list(p.vector), "seconds": p.seconds, "model": p.model}
+            for p in prints
         ]
         knobs["diarization"] = True
     meeting, job_id = await run_in_threadpool(

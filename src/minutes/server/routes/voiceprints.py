@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
 from minutes.audio import decode
-from minutes.errors import NotFoundError
+from minutes.errors import ModelNotFoundError, NotFoundError
+from minutes.models import ModelRegistry
 from minutes.server import meetings, uploads
 from minutes.server.context import Ctx, ServerContext, User, speech_engines
 from minutes.server.tables import VoiceprintRow
@@ -25,8 +26,8 @@ class FromMeeting(BaseModel):
     name: str | None = Field(default=None, max_length=100)
 
 
-def _row(v: VoiceprintRow) -> dict[str, Any]:
-    model = Voiceprint(v.name, tuple(json.loads(v.vector)), v.seconds).model
+def _row(v: VoiceprintRow, current: str) -> dict[str, Any]:
+    model = Voiceprint(v.name, tuple(json.loads(v.vector)), v.seconds, model=v.model or "").model
     return {
         "id": v.id,
         "name": v.name,
@@ -34,9 +35,17 @@ def _row(v: VoiceprintRow) -> dict[str, Any]:
         "source": v.source,
         "created_at": v.created_at.isoformat(),
         "model": model,
-        # Made by an earlier speaker model: not used until enrolled again.
-        "needs_reenrolment": model != MODEL,
+        # Made by another speaker model than the server's: not used until enrolled again.
+        "needs_reenrolment": model != current,
     }
+
+
+def _current_model() -> str:
+    """The speaker model this server's meetings are diarized with (MINUTES_SPEAKER_MODEL)."""
+    try:
+        return ModelRegistry().speaker_model_id()
+    except ModelNotFoundError:  # a broken configuration is reported when a job runs
+        return MODEL
 
 
 def _store(ctx: ServerContext, owner_id: int, vp: Voiceprint, source: str) -> dict[str, Any]:
@@ -47,10 +56,11 @@ def _store(ctx: ServerContext, owner_id: int, vp: Voiceprint, source: str) -> di
             vector=json.dumps(list(vp.vector)),
             seconds=vp.seconds,
             source=source[:300],
+            model=vp.model,
         )
         s.add(row)
         s.flush()
-        return _row(row)
+        return _row(row, vp.model)
 
 
 @router.get("/voiceprints")
@@ -61,7 +71,8 @@ def list_voiceprints(ctx: Ctx, user: User) -> dict[str, Any]:
             .where(VoiceprintRow.owner_id == user.id)
             .order_by(VoiceprintRow.name)
         ).all()
-        return {"voiceprints": [_row(v) for v in rows]}
+        current = _current_model()
+        return {"voiceprints": [_row(v, current) for v in rows]}
 
 
 @router.post("/voiceprints", status_code=201)
