@@ -13,14 +13,20 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def write_results(name: str, summary: Any, rows: list[dict[str, Any]]) -> Path:
     """``bench/results/<name>.json``: the run's date, the speaker model it ran with
-    (MINUTES_SPEAKER_MODEL, else the embedded CAM++), its summary and every row."""
-    from minutes.models import ModelRegistry
+    (MINUTES_SPEAKER_MODEL, else the embedded CAM++), its summary and every row.
 
+    With another speaker model configured the file is ``<name>--<model id>.json``, so
+    measuring it leaves the embedded model's results in place."""
+    from minutes.models import EMBEDDED_SPEAKER_MODEL, ModelRegistry
+
+    speaker_model = ModelRegistry().speaker_model_id()
+    if speaker_model != EMBEDDED_SPEAKER_MODEL:
+        name = f"{name}--{speaker_model}"
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     stamped = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
-        "speaker_model": ModelRegistry().speaker_model_id(),
+        "speaker_model": speaker_model,
         "summary": summary,
         "rows": rows,
     }

@@ -13,7 +13,8 @@ speaker is enrolled from their first excerpt (with unenrolled speakers mixed in)
 how often the enrolment's two-voice check refuses a clip of one voice or accepts two
 voices joined, and how references of 2–10 s (the OpenAI endpoint's known speakers)
 fare against whole speakers at the default threshold. Writes
-bench/results/voiceprints.json.
+bench/results/voiceprints.json (``voiceprints--<model id>.json`` when another speaker
+model is configured with MINUTES_SPEAKER_MODEL).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from minutes.audio import Audio, decode
-from minutes.models import ModelRegistry
+from minutes.models import EMBEDDED_SPEAKER_MODEL, ModelRegistry
 from minutes.options import VOICEPRINT_THRESHOLD
 from minutes.stages.speaker_encoder import SpeakerEncoder, load_speaker_encoder
 from minutes.stages.vad_silero import SileroVad
@@ -247,7 +248,8 @@ def main() -> None:
         "short_references": short_references(embedder, VOICEPRINT_THRESHOLD),
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "voiceprints.json").write_text(json.dumps(result, indent=2) + "\n")
+    own = "" if embedder.model_id == EMBEDDED_SPEAKER_MODEL else f"--{embedder.model_id}"
+    (RESULTS / f"voiceprints{own}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
 
