@@ -124,7 +124,9 @@ class PipelineOptions:
     glossary: Glossary = field(default_factory=Glossary)
     # Enrolled speakers to recognise by name (minutes.voiceprints.Voiceprint).
     voiceprints: tuple[Any, ...] = ()
-    voiceprint_threshold: float = VOICEPRINT_THRESHOLD
+    # Cosine similarity that names a speaker; None: the speaker model's own (CAM++'s
+    # VOICEPRINT_THRESHOLD, or MINUTES_VOICEPRINT_THRESHOLD for a configured model).
+    voiceprint_threshold: float | None = None
 
     def __post_init__(self) -> None:
         from minutes.language import validate_script

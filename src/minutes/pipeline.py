@@ -292,9 +292,8 @@ class Pipeline:
 
         encoder = self.speaker_encoder
         found = voiceprints.centroids(encoder, audio, turns)
-        return voiceprints.identify(
-            found, self.options.voiceprints, self.options.voiceprint_threshold, encoder.model_id
-        )
+        threshold = self.options.voiceprint_threshold or encoder.match_similarity
+        return voiceprints.identify(found, self.options.voiceprints, threshold, encoder.model_id)
 
     def _diarize(
         self, audio: Audio, regions: Sequence[SpeechRegion], progress: Progress

@@ -35,9 +35,13 @@ class Settings(BaseSettings):
     # A speaker model instead of the embedded CAM++: an ONNX file that reads filterbanks
     # (WeSpeaker, sherpa-onnx), a folder or cached hub repo holding one, or CAM++ weights
     # (3D-Speaker state dict). ``speaker_threshold`` is its merge distance (cosine; the
-    # diarizer searches around it per meeting), ``speaker_window`` its filterbank window.
+    # diarizer searches around it per meeting), ``speaker_window`` its filterbank window,
+    # and ``voiceprint_threshold`` the similarity at which a speaker takes an enrolled name.
     speaker_model: Path | None = None
     speaker_threshold: float | None = Field(default=None, gt=0.0, lt=2.0)
     speaker_window: Literal["povey", "hamming"] | None = None
+    # The cosine similarity at which a speaker takes an enrolled name, for that model
+    # (bench/voiceprint_bench.py measures its false accepts).
+    voiceprint_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
     # Hugging Face cache to look in for hub names (None: the hub's own default).
     hf_cache_dir: Path | None = None

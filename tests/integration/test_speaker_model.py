@@ -81,7 +81,12 @@ def plugged(registry, tmp_path_factory) -> Path:
 def plugged_pipeline(plugged, model_cache):
     from minutes.pipeline import Pipeline
 
-    settings = Settings(cache_dir=model_cache, speaker_model=plugged, speaker_threshold=0.43)
+    settings = Settings(
+        cache_dir=model_cache,
+        speaker_model=plugged,
+        speaker_threshold=0.43,
+        voiceprint_threshold=0.5,
+    )
     return Pipeline(registry=ModelRegistry(settings))
 
 
@@ -98,7 +103,8 @@ def test_an_onnx_speaker_model_gives_the_models_own_embeddings(
 ) -> None:
     encoder = plugged_pipeline.speaker_encoder
     assert type(encoder).__name__ == "OnnxSpeakerEncoder"
-    assert (encoder.dimension, encoder.window, encoder.merge_distance) == (192, "povey", 0.43)
+    assert (encoder.dimension, encoder.window) == (192, "povey")
+    assert (encoder.merge_distance, encoder.match_similarity) == (0.43, 0.5)
     assert encoder.model_id.startswith("campplus_3dspeaker-")
     assert encoder.model_id != pipeline.speaker_encoder.model_id
     for seconds in (0.6, 2.0, len(speech) / 16000):
@@ -116,9 +122,9 @@ def test_a_model_without_metadata_reads_wespeakers_window_unless_told(
     from minutes.stages.embed_onnx import OnnxSpeakerEncoder
 
     bare = _export(registry, tmp_path / "model.onnx", None)
-    wespeaker = OnnxSpeakerEncoder(bare, "bare", 0.5)
+    wespeaker = OnnxSpeakerEncoder(bare, "bare", 0.5, 0.6)
     assert wespeaker.window == "hamming"
-    told = OnnxSpeakerEncoder(bare, "bare", 0.5, window="povey")
+    told = OnnxSpeakerEncoder(bare, "bare", 0.5, 0.6, window="povey")
     assert told.window == "povey"
     a, b = wespeaker.embed_samples(speech), told.embed_samples(speech)
     assert a is not None
@@ -150,6 +156,12 @@ def test_the_pipeline_diarizes_enrols_and_names_with_the_plugged_model(
     assert "Alan Chan" in {s.name for s in t.speakers}
     assert "Alan Embedded" not in {s.name for s in t.speakers}
     assert any("Alan Embedded" in w and encoder.model_id in w for w in t.metadata["warnings"])
+    score = t.metadata["voiceprints"][0]["score"]
+    assert score >= encoder.match_similarity
+    # A run's own threshold overrides the model's.
+    strict = replace(build_options(), voiceprints=(alan,), voiceprint_threshold=score + 0.01)
+    t = plugged_pipeline.with_options(strict).run(Audio.from_array(samples))
+    assert "Alan Chan" not in {s.name for s in t.speakers}
 
 
 def test_a_folder_or_cached_hub_repo_holding_one_model_resolves_to_it(

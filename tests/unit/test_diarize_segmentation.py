@@ -147,7 +147,9 @@ def test_the_count_range_says_when_a_nearby_setting_would_change_the_count() -> 
 
     rng = np.random.default_rng(0)
     # Clustering reads only the encoder's merge distance; the network never runs here.
-    encoder = SpeakerEncoder(lambda x: x, 16, "test", merge_distance=THRESHOLD)
+    encoder = SpeakerEncoder(
+        lambda x: x, 16, "test", merge_distance=THRESHOLD, match_similarity=0.5
+    )
     diarizer = SegmentationDiarizer(None, encoder, DiarizeOptions())  # type: ignore[arg-type]
     # Two voices far apart: two speakers at any nearby setting.
     steady = diarizer.count_range(_voices(_pair_at(0.8, rng)))  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ import numpy as np
 
 from minutes.errors import ModelNotFoundError
 from minutes.models import EMBEDDED_SPEAKER_MODEL as MODEL
+from minutes.options import VOICEPRINT_THRESHOLD
 from minutes.stages.fbank import FEATURES
 from minutes.stages.speaker_encoder import SpeakerEncoder
 
@@ -31,6 +32,7 @@ class CamppEmbedder(SpeakerEncoder):
         *,
         model_id: str = MODEL,
         merge_distance: float = MERGE_DISTANCE,
+        match_similarity: float = VOICEPRINT_THRESHOLD,
     ) -> None:
         """Load the weights; with ``cache_dir``, run on ONNX Runtime (exported there once).
 
@@ -55,5 +57,11 @@ class CamppEmbedder(SpeakerEncoder):
         example = np.random.default_rng(0).standard_normal((1, 300, FEATURES), np.float32)
         run, runtime = fastest_runner(model, example, weights, cache_dir, {1: "frames"})
         super().__init__(
-            run, DIMENSION, model_id, window="povey", merge_distance=merge_distance, runtime=runtime
+            run,
+            DIMENSION,
+            model_id,
+            window="povey",
+            merge_distance=merge_distance,
+            match_similarity=match_similarity,
+            runtime=runtime,
         )

@@ -26,7 +26,12 @@ class OnnxSpeakerEncoder(SpeakerEncoder):
     """A speaker model exported to ONNX, run on ONNX Runtime."""
 
     def __init__(
-        self, path: Path, model_id: str, merge_distance: float, window: Window | None = None
+        self,
+        path: Path,
+        model_id: str,
+        merge_distance: float,
+        match_similarity: float,
+        window: Window | None = None,
     ) -> None:
         """Open ``path`` and check it maps (1, frames, 80) filterbanks to one vector."""
         import onnxruntime as ort
@@ -76,5 +81,6 @@ class OnnxSpeakerEncoder(SpeakerEncoder):
             model_id,
             window=chosen,
             merge_distance=merge_distance,
+            match_similarity=match_similarity,
             runtime="onnxruntime",
         )

@@ -36,16 +36,19 @@ class SpeakerEncoder:
         *,
         window: Window = "povey",
         merge_distance: float,
+        match_similarity: float,
         runtime: str = "",
     ) -> None:
         """``model_id`` names the weights (voiceprints made by one model are not compared
         with another's); ``merge_distance`` is the cosine distance around which the
-        diarizer looks for each meeting's clustering threshold."""
+        diarizer looks for each meeting's clustering threshold; ``match_similarity`` the
+        cosine similarity at which a speaker takes an enrolled person's name."""
         self._run = run
         self.dimension = dimension
         self.model_id = model_id
         self.window = window
         self.merge_distance = merge_distance
+        self.match_similarity = match_similarity
         self.runtime = runtime
 
     def features(self, samples: np.ndarray) -> np.ndarray:
@@ -74,17 +77,26 @@ def load_speaker_encoder(registry: ModelRegistry) -> SpeakerEncoder:
     """The configured speaker model (settings ``speaker_model``), else the embedded CAM++.
 
     An ``.onnx`` file is read as a filterbank speaker model (stages/embed_onnx); any other
-    file as CAM++ weights. A plugged model's merge distance is ``speaker_threshold`` when
-    set; bench/threshold_sweep.py measures the right one for it.
+    file as CAM++ weights. A plugged model's merge distance is ``speaker_threshold`` and
+    its naming similarity ``voiceprint_threshold`` when set, else CAM++'s;
+    bench/threshold_sweep.py and bench/voiceprint_bench.py measure the right ones for it.
     """
+    from minutes.options import VOICEPRINT_THRESHOLD
     from minutes.stages.embed_campp import MERGE_DISTANCE, CamppEmbedder
 
     settings = registry.settings
     path = registry.speaker_model_path()
     model_id = registry.speaker_model_id(path)
     distance = settings.speaker_threshold or MERGE_DISTANCE
+    similarity = settings.voiceprint_threshold or VOICEPRINT_THRESHOLD
     if path.suffix.lower() == ".onnx":
         from minutes.stages.embed_onnx import OnnxSpeakerEncoder
 
-        return OnnxSpeakerEncoder(path, model_id, distance, settings.speaker_window)
-    return CamppEmbedder(path, registry.onnx_dir, model_id=model_id, merge_distance=distance)
+        return OnnxSpeakerEncoder(path, model_id, distance, similarity, settings.speaker_window)
+    return CamppEmbedder(
+        path,
+        registry.onnx_dir,
+        model_id=model_id,
+        merge_distance=distance,
+        match_similarity=similarity,
+    )
