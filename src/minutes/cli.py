@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from minutes.errors import MinutesError
+from minutes.errors import MinutesError, OptionsError
 from minutes.types import Transcript
 
 if TYPE_CHECKING:
@@ -420,6 +420,16 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("Interrupted; nothing was written.")
         sys.exit(130)
+    except Exception as e:
+        # A MINUTES_* variable pydantic refused (pydantic is loaded only when settings are).
+        from pydantic import ValidationError
+
+        from minutes.settings import settings_problem
+
+        if not isinstance(e, ValidationError) or e.title not in ("Settings", "ServerSettings"):
+            raise
+        err.print(f"[red]Error:[/] {escape(settings_problem(e))}")
+        sys.exit(OptionsError.exit_code)
 
 
 if __name__ == "__main__":

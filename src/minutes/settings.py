@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,3 +45,13 @@ class Settings(BaseSettings):
     voiceprint_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
     # Hugging Face cache to look in for hub names (None: the hub's own default).
     hf_cache_dir: Path | None = None
+
+
+def settings_problem(error: ValidationError) -> str:
+    """A settings validation error as the environment variables to fix, one sentence each."""
+    parts = []
+    for problem in error.errors():
+        name = "MINUTES_" + "_".join(str(p) for p in problem["loc"][:1]).upper()
+        got = problem.get("input")
+        parts.append(f"{name}={got!s}: {problem['msg']}." if got is not None else name)
+    return " ".join(parts) + " Fix or unset it and try again."

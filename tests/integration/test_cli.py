@@ -195,6 +195,23 @@ def test_models_lists_embedded_models(model_cache: Path) -> None:
         assert name in r.stdout
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("MINUTES_SPEAKER_THRESHOLD", "abc", "MINUTES_SPEAKER_THRESHOLD=abc: Input should be"),
+        ("MINUTES_SPEAKER_WINDOW", "hann", "'povey' or 'hamming'"),
+        ("MINUTES_VOICEPRINT_THRESHOLD", "3", "less than 1"),
+    ],
+)
+def test_a_bad_setting_is_named_without_a_traceback(
+    variable: str, value: str, message: str, model_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, value)
+    r = run_cli("models", cache=model_cache)
+    assert r.returncode == 2
+    assert_calm(r, message, "Fix or unset it")
+
+
 def test_three_hour_recording(tmp_path: Path, model_cache: Path, espeak) -> None:
     """A long file decodes streamed and finishes; here mostly silence to keep it quick."""
     from minutes.synth import Voice
