@@ -421,14 +421,14 @@ def main() -> None:
         err.print("Interrupted; nothing was written.")
         sys.exit(130)
     except Exception as e:
-        # A MINUTES_* variable pydantic refused (pydantic is loaded only when settings are).
-        from pydantic import ValidationError
-
+        # A MINUTES_* variable pydantic refused (imported here: pydantic loads only when
+        # settings are read, and an unrelated error is not delayed by it).
         from minutes.settings import settings_problem
 
-        if not isinstance(e, ValidationError) or e.title not in ("Settings", "ServerSettings"):
+        problem = settings_problem(e)
+        if problem is None:
             raise
-        err.print(f"[red]Error:[/] {escape(settings_problem(e))}")
+        err.print(f"[red]Error:[/] {escape(problem)}")
         sys.exit(OptionsError.exit_code)
 
 

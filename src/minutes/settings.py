@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+SETTINGS_CLASSES = ("Settings", "ServerSettings")  # their validation errors name variables
 
 
 def default_cache_dir() -> Path:
@@ -47,11 +50,19 @@ class Settings(BaseSettings):
     hf_cache_dir: Path | None = None
 
 
-def settings_problem(error: ValidationError) -> str:
-    """A settings validation error as the environment variables to fix, one sentence each."""
+def settings_problem(error: Exception) -> str | None:
+    """A bad ``MINUTES_*`` variable as the variables to fix, one sentence each; None when
+    ``error`` is not about the settings."""
+    if isinstance(error, SettingsError):  # a list or other JSON-valued setting
+        found = re.search(r'field "(\w+)"', str(error))
+        name = f"MINUTES_{found.group(1)}".upper() if found else "a MINUTES_* variable"
+        return f'{name} cannot be read (it takes JSON, e.g. ["/models"]). Fix or unset it.'
+    if not isinstance(error, ValidationError) or error.title not in SETTINGS_CLASSES:
+        return None
     parts = []
     for problem in error.errors():
-        name = "MINUTES_" + "_".join(str(p) for p in problem["loc"][:1]).upper()
+        field = problem["loc"][0] if problem["loc"] else ""
+        name = f"MINUTES_{field}".upper()
         got = problem.get("input")
         parts.append(f"{name}={got!s}: {problem['msg']}." if got is not None else name)
     return " ".join(parts) + " Fix or unset it and try again."

@@ -201,6 +201,7 @@ def test_models_lists_embedded_models(model_cache: Path) -> None:
         ("MINUTES_SPEAKER_THRESHOLD", "abc", "MINUTES_SPEAKER_THRESHOLD=abc: Input should be"),
         ("MINUTES_SPEAKER_WINDOW", "hann", "'povey' or 'hamming'"),
         ("MINUTES_VOICEPRINT_THRESHOLD", "3", "less than 1"),
+        ("MINUTES_MODEL_DIRS", "/models", "MINUTES_MODEL_DIRS cannot be read (it takes JSON"),
     ],
 )
 def test_a_bad_setting_is_named_without_a_traceback(
@@ -210,6 +211,7 @@ def test_a_bad_setting_is_named_without_a_traceback(
     r = run_cli("models", cache=model_cache)
     assert r.returncode == 2
     assert_calm(r, message, "Fix or unset it")
+    assert "pydantic" not in r.stderr
 
 
 def test_three_hour_recording(tmp_path: Path, model_cache: Path, espeak) -> None:
