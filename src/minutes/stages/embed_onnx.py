@@ -34,18 +34,15 @@ class OnnxSpeakerEncoder(SpeakerEncoder):
         window: Window | None = None,
     ) -> None:
         """Open ``path`` and check it maps (1, frames, 80) filterbanks to one vector."""
-        import onnxruntime as ort
+        from minutes.stages.onnx_export import inference_session
 
         if window is not None and window not in WINDOWS:
             raise ModelNotFoundError(
                 f"Unknown filterbank window {window!r} for {path.name}; use one of "
                 f"{', '.join(WINDOWS)}."
             )
-        options = ort.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
         try:
-            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            session = inference_session(path)
         except Exception as e:  # not ONNX, truncated, or operators this runtime lacks
             raise ModelNotFoundError(
                 f"{path} could not be opened as an ONNX speaker model ({type(e).__name__}: "
