@@ -10,7 +10,6 @@ diarizer and the voiceprints work with whichever model is configured.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,10 +18,9 @@ from minutes.stages.fbank import Window, fbank, frame_centres
 
 if TYPE_CHECKING:
     from minutes.models import ModelRegistry
+    from minutes.stages.onnx_export import Runner
 
 MIN_FRAMES = 50  # half a second: below this an embedding is mostly noise
-
-Runner = Callable[[np.ndarray], np.ndarray]  # (1, frames, 80) -> (1, dimension)
 
 
 class SpeakerEncoder:
@@ -30,7 +28,7 @@ class SpeakerEncoder:
 
     def __init__(
         self,
-        run: Runner,
+        run: Runner,  # (1, frames, 80) filterbanks -> (1, dimension)
         dimension: int,
         model_id: str,
         *,
