@@ -82,13 +82,12 @@ def voiceprint_list() -> None:
     """The enrolled voices, with where each of their voiceprints came from."""
     from minutes import voiceprints as vp
     from minutes.corrections import name_key
-    from minutes.models import ModelRegistry
 
     prints = vp.load_store()
     if not prints:
         Console().print("No voices enrolled. Add one with `minutes voiceprint add NAME CLIP`.")
         return
-    current = ModelRegistry().speaker_model_id()
+    current = vp.current_model()
     # One line per print, a person's prints together.
     for p in sorted(prints, key=lambda p: name_key(p.name)):
         source = f"{p.source}, " if p.source else ""

@@ -206,6 +206,19 @@ def speaker_regions(turns: Sequence[Turn], speaker: str) -> list[SpeechRegion]:
     return out or [SpeechRegion(t.start, t.end) for t in own]
 
 
+def current_model() -> str:
+    """The speaker model new meetings are diarized with (MINUTES_SPEAKER_MODEL), for
+    marking prints that need enrolling again; the embedded one when the configured model
+    is broken (that is reported when a meeting runs, not when prints are listed)."""
+    from minutes.errors import ModelNotFoundError
+    from minutes.models import ModelRegistry
+
+    try:
+        return ModelRegistry().speaker_model_id()
+    except ModelNotFoundError:
+        return MODEL
+
+
 def people(prints: Sequence[Voiceprint], model: str = MODEL) -> np.ndarray | None:
     """One vector per enrolled person of speaker model ``model`` (the mean of their
     unit-length prints), for diarization to keep enrolled people apart; None if there

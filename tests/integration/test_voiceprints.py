@@ -164,6 +164,18 @@ def test_prints_of_an_earlier_model_are_kept_but_not_used(tmp_path: Path) -> Non
     assert "enrol again" not in new_line
     other_line = next(line for line in listed.stdout.splitlines() if "Other Print" in line)
     assert "made by ecapa-0123456789ab: enrol again" in other_line
+    # A broken model setting is reported when a meeting runs; the list still shows.
+    broken = {"MINUTES_DATA_DIR": str(tmp_path), "MINUTES_SPEAKER_MODEL": "/nowhere/x.onnx"}
+    listed = subprocess.run(
+        [sys.executable, "-m", "minutes.cli", "voiceprint", "list"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **broken},
+        timeout=120,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "New Print" in listed.stdout
 
 
 def test_diarization_gets_one_vector_per_enrolled_person() -> None:

@@ -12,12 +12,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
 from minutes.audio import decode
-from minutes.errors import ModelNotFoundError, NotFoundError
-from minutes.models import ModelRegistry
+from minutes.errors import NotFoundError
 from minutes.server import meetings, uploads
 from minutes.server.context import Ctx, ServerContext, User, speech_engines
 from minutes.server.tables import VoiceprintRow
-from minutes.voiceprints import MODEL, Voiceprint, enrol, enrol_speaker
+from minutes.voiceprints import Voiceprint, current_model, enrol, enrol_speaker
 
 router = APIRouter(prefix="/api", tags=["voiceprints"])
 
@@ -38,14 +37,6 @@ def _row(v: VoiceprintRow, current: str) -> dict[str, Any]:
         # Made by another speaker model than the server's: not used until enrolled again.
         "needs_reenrolment": model != current,
     }
-
-
-def _current_model() -> str:
-    """The speaker model this server's meetings are diarized with (MINUTES_SPEAKER_MODEL)."""
-    try:
-        return ModelRegistry().speaker_model_id()
-    except ModelNotFoundError:  # a broken configuration is reported when a job runs
-        return MODEL
 
 
 def _store(ctx: ServerContext, owner_id: int, vp: Voiceprint, source: str) -> dict[str, Any]:
@@ -71,7 +62,7 @@ def list_voiceprints(ctx: Ctx, user: User) -> dict[str, Any]:
             .where(VoiceprintRow.owner_id == user.id)
             .order_by(VoiceprintRow.name)
         ).all()
-        current = _current_model()
+        current = current_model()
         return {"voiceprints": [_row(v, current) for v in rows]}
 
 
